@@ -1,0 +1,222 @@
+package dev.daemonkit.cli;
+
+import dev.daemonkit.posix.Signal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The command-line vocabulary shared by every command: {@code --name value} or
+ * {@code --name=value}, boolean flags, and everything after {@code --} as the command to run.
+ * Unknown options are errors (exit 2), never ignored.
+ */
+public final class Args {
+    private final String commandName;
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, List<String>> repeated = new LinkedHashMap<>();
+    private final List<String> positional = new ArrayList<>();
+    private final List<String> command;
+    private final boolean sawSeparator;
+    private final boolean help;
+
+    private Args(String commandName, List<String> command, boolean sawSeparator, boolean help) {
+        this.commandName = commandName;
+        this.command = command;
+        this.sawSeparator = sawSeparator;
+        this.help = help;
+    }
+
+    /**
+     * Parses {@code argv}.
+     *
+     * @param valued     options that take a value (without the leading dashes)
+     * @param flags      options that take none
+     * @param positionals how many arguments before {@code --} are allowed without a name
+     */
+    public static Args parse(String commandName, List<String> argv, Set<String> valued, Set<String> flags,
+            int positionals) throws UsageException {
+        int sep = argv.indexOf("--");
+        List<String> before = sep < 0 ? argv : argv.subList(0, sep);
+        List<String> after = sep < 0 ? List.of() : List.copyOf(argv.subList(sep + 1, argv.size()));
+        boolean help = before.contains("--help") || before.contains("-h");
+        Args a = new Args(commandName, after, sep >= 0, help);
+        if (help) {
+            return a;
+        }
+        for (int i = 0; i < before.size(); i++) {
+            String arg = before.get(i);
+            if (arg.startsWith("--")) {
+                String name = arg.substring(2);
+                String value = null;
+                int eq = name.indexOf('=');
+                if (eq >= 0) {
+                    value = name.substring(eq + 1);
+                    name = name.substring(0, eq);
+                }
+                if (valued.contains(name)) {
+                    if (value == null) {
+                        if (i + 1 >= before.size()) {
+                            throw new UsageException("option --" + name + " needs a value");
+                        }
+                        value = before.get(++i);
+                    }
+                    a.values.put(name, value);
+                    a.repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+                } else if (flags.contains(name)) {
+                    if (value != null) {
+                        throw new UsageException("option --" + name + " takes no value");
+                    }
+                    a.values.put(name, "true");
+                } else {
+                    throw new UsageException("unknown option: --" + name);
+                }
+            } else if (arg.startsWith("-") && arg.length() > 1) {
+                throw new UsageException("unknown option: " + arg);
+            } else {
+                if (a.positional.size() >= positionals) {
+                    throw new UsageException(sep < 0 && positionals == 0
+                            ? "unexpected argument '" + arg + "' (put the command to run after --)"
+                            : "unexpected argument: " + arg);
+                }
+                a.positional.add(arg);
+            }
+        }
+        return a;
+    }
+
+    /** Whether --help or -h was given. */
+    public boolean help() {
+        return help;
+    }
+
+    public String commandName() {
+        return commandName;
+    }
+
+    public Optional<String> get(String name) {
+        return Optional.ofNullable(values.get(name));
+    }
+
+    public List<String> all(String name) {
+        return repeated.getOrDefault(name, List.of());
+    }
+
+    public boolean flag(String name) {
+        return values.containsKey(name);
+    }
+
+    public String require(String name) throws UsageException {
+        String v = values.get(name);
+        if (v == null || v.isEmpty()) {
+            throw new UsageException(commandName + " needs --" + name);
+        }
+        return v;
+    }
+
+    public List<String> positional() {
+        return positional;
+    }
+
+    /** The command after {@code --}; fails with a clear message when it is missing. */
+    public List<String> requireCommand() throws UsageException {
+        if (!sawSeparator) {
+            throw new UsageException(commandName + " needs the command to run after --, e.g. "
+                    + "daemonkit " + commandName + " ... -- /usr/bin/myserver --port 8080");
+        }
+        if (command.isEmpty()) {
+            throw new UsageException("missing command after --");
+        }
+        return command;
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
+    public boolean hasCommand() {
+        return sawSeparator;
+    }
+
+    public Duration duration(String name, Duration dflt) throws UsageException {
+        String v = values.get(name);
+        return v == null ? dflt : parseDuration("--" + name, v);
+    }
+
+    public Signal signal(String name, Signal dflt) throws UsageException {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Signal.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + name + ": " + e.getMessage());
+        }
+    }
+
+    public int integer(String name, int dflt, int min, int max) throws UsageException {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) {
+                throw new UsageException("--" + name + " must be between " + min + " and " + max + ": " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " needs a whole number: " + v);
+        }
+    }
+
+    /** An octal mode such as 022 or 0 (umask). */
+    public Integer octal(String name, Integer dflt) throws UsageException {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.trim(), 8);
+            if (n < 0 || n > 0777) {
+                throw new UsageException("--" + name + " must be an octal mode between 000 and 777: " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " needs an octal mode like 022: " + v);
+        }
+    }
+
+    /**
+     * Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}; a bare number means seconds
+     * (as supervisord's startsecs). Negative durations are rejected.
+     */
+    public static Duration parseDuration(String what, String text) throws UsageException {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            Duration d;
+            if (t.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            } else if (t.endsWith("s")) {
+                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            } else if (t.endsWith("m")) {
+                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60_000));
+            } else if (t.endsWith("h")) {
+                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 3_600_000));
+            } else {
+                d = Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+            }
+            if (d.isNegative()) {
+                throw new UsageException(what + " must not be negative: " + text);
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new UsageException(what + " needs a duration like 500ms, 10s or 2m: " + text);
+        }
+    }
+}

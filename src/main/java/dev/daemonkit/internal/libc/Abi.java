@@ -1,0 +1,140 @@
+package dev.daemonkit.internal.libc;
+
+import java.util.Locale;
+
+/**
+ * Sizes, offsets and constants of glibc on Linux that differ between platforms or that Java cannot
+ * derive: the one place that knows the C ABI. Values come from this platform's headers (a C program
+ * printing sizeof/offsetof); {@code AbiLayoutTest} compiles that program again and compares.
+ *
+ * <p>Only Linux with glibc on x86_64 and aarch64 is supported. On anything else the first use of the
+ * binding fails with {@link UnsupportedOperationException} naming the platform, rather than
+ * reading and writing memory with guessed layouts.
+ */
+public final class Abi {
+    private Abi() {
+    }
+
+    /** The supported architectures. */
+    public enum Arch { X86_64, AARCH64 }
+
+    /** The architecture this JVM runs on; fails on an unsupported OS or architecture. */
+    public static final Arch ARCH = detect();
+
+    private static Arch detect() {
+        String os = System.getProperty("os.name", "");
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (!os.equals("Linux")) {
+            throw new UnsupportedOperationException(
+                    "daemonkit supports Linux (glibc) on x86_64 and aarch64; this is " + os + "/" + arch);
+        }
+        return switch (arch) {
+            case "amd64", "x86_64" -> Arch.X86_64;
+            case "aarch64", "arm64" -> Arch.AARCH64;
+            default -> throw new UnsupportedOperationException(
+                    "daemonkit supports Linux (glibc) on x86_64 and aarch64; this is Linux/" + arch);
+        };
+    }
+
+    // struct sigaction (glibc's user-space layout, not the kernel's): identical on both targets.
+    public static final long SIGACTION_SIZE = 152;
+    public static final long SIGACTION_HANDLER_OFFSET = 0;
+    public static final long SIGACTION_MASK_OFFSET = 8;
+    public static final long SIGACTION_FLAGS_OFFSET = 136;
+    public static final long SIGSET_SIZE = 128;
+
+    // siginfo_t as filled by waitid(2) for SIGCHLD-type events.
+    public static final long SIGINFO_SIZE = 128;
+    public static final long SIGINFO_SIGNO_OFFSET = 0;
+    public static final long SIGINFO_CODE_OFFSET = 8;
+    public static final long SIGINFO_PID_OFFSET = 16;
+    public static final long SIGINFO_UID_OFFSET = 20;
+    public static final long SIGINFO_STATUS_OFFSET = 24;
+
+    // Opaque glibc types we only allocate and hand to posix_spawn*_init.
+    public static final long POSIX_SPAWNATTR_SIZE = 336;
+    public static final long POSIX_SPAWN_FILE_ACTIONS_SIZE = 80;
+
+    public static final long RLIMIT_SIZE = 16;
+
+    // open(2) flags: O_DIRECTORY and O_NOFOLLOW are the ones that differ on aarch64.
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_DIRECTORY = ARCH == Arch.AARCH64 ? 040000 : 0200000;
+    public static final int O_NOFOLLOW = ARCH == Arch.AARCH64 ? 0100000 : 0400000;
+
+    // posix_spawnattr_setflags
+    public static final short POSIX_SPAWN_RESETIDS = 0x01;
+    public static final short POSIX_SPAWN_SETPGROUP = 0x02;
+    public static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    public static final short POSIX_SPAWN_SETSID = 0x80;
+
+    // waitpid / waitid options and idtypes
+    public static final int WNOHANG = 1;
+    public static final int WUNTRACED = 2;
+    public static final int WSTOPPED = 2;
+    public static final int WEXITED = 4;
+    public static final int WCONTINUED = 8;
+    public static final int WNOWAIT = 0x01000000;
+    public static final int P_ALL = 0;
+    public static final int P_PID = 1;
+    public static final int P_PIDFD = 3;
+
+    // si_code values for SIGCHLD
+    public static final int CLD_EXITED = 1;
+    public static final int CLD_KILLED = 2;
+    public static final int CLD_DUMPED = 3;
+    public static final int CLD_TRAPPED = 4;
+    public static final int CLD_STOPPED = 5;
+    public static final int CLD_CONTINUED = 6;
+
+    // prctl options
+    public static final int PR_SET_PDEATHSIG = 1;
+    public static final int PR_GET_PDEATHSIG = 2;
+    public static final int PR_SET_DUMPABLE = 4;
+    public static final int PR_SET_NAME = 15;
+    public static final int PR_GET_NAME = 16;
+    public static final int PR_SET_CHILD_SUBREAPER = 36;
+    public static final int PR_GET_CHILD_SUBREAPER = 37;
+
+    // getrlimit resources
+    public static final int RLIMIT_CORE = 4;
+    public static final int RLIMIT_NPROC = 6;
+    public static final int RLIMIT_NOFILE = 7;
+
+    // sigprocmask how
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_UNBLOCK = 1;
+    public static final int SIG_SETMASK = 2;
+
+    // flock(2)
+    public static final int LOCK_SH = 1;
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+    public static final int LOCK_UN = 8;
+
+    // fcntl(2)
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int FD_CLOEXEC = 1;
+
+    // clone(2) flags used by the fork-and-exit path
+    public static final int SIGCHLD = 17;
+
+    // Syscall numbers: pidfd_* use the unified numbering, the same on every architecture.
+    public static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    public static final long SYS_PIDFD_OPEN = 434;
+
+    /** sigaction's SIG_DFL and SIG_IGN handler values. */
+    public static final long SIG_DFL = 0;
+    public static final long SIG_IGN = 1;
+}

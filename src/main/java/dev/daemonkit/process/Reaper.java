@@ -1,0 +1,289 @@
+package dev.daemonkit.process;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.daemonkit.internal.libc.Abi;
+import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.WaitStatus;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Collects the exit status of children, so that none stays a zombie.
+ *
+ * <p><b>Default mode</b> ({@link #shared()}): reaps exactly the children daemonkit spawned, one
+ * background thread polling their pidfds and calling waitid(P_PIDFD) for the ones that became
+ * readable. It never calls waitpid(-1), so it coexists with the JDK's own reaper for
+ * {@link ProcessBuilder} children. (Kernels without pidfd fall back to one waiting thread per child.)
+ *
+ * <p><b>Own-all-children mode</b> ({@link #ownAllChildren(Consumer)}): for a process that is a
+ * subreaper ({@code Posix.setChildSubreaper(true)}) or PID 1 and therefore inherits orphans. One
+ * thread loops on waitpid(-1) and reaps every child, spawned by daemonkit or adopted; statuses of
+ * children daemonkit does not know go to the listener. <em>Do not use ProcessBuilder in the same
+ * JVM in this mode</em>: this reaper would steal its children's exit statuses and the JDK would
+ * report wrong exit codes.
+ */
+public final class Reaper {
+    private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
+
+    /** Every child spawned and not yet reaped, by pid: lets any reaper complete any child. */
+    private static final Map<Integer, ChildProcess> LIVE = new ConcurrentHashMap<>();
+    /** Held across posix_spawn + registration, so own-all mode never sees an unregistered pid. */
+    private static final ReentrantLock SPAWN_LOCK = new ReentrantLock();
+
+    private static volatile Reaper shared;
+    private static volatile Reaper ownAll;
+
+    private final boolean ownAllMode;
+    private final Consumer<WaitStatus> unknownChildListener;
+    private final ConcurrentLinkedQueue<ChildProcess> incoming = new ConcurrentLinkedQueue<>();
+    private final int wakeRead;
+    private final int wakeWrite;
+    private final ReentrantLock idleLock = new ReentrantLock();
+    private final Condition childAdded = idleLock.newCondition();
+
+    private Reaper(boolean ownAllMode, Consumer<WaitStatus> unknownChildListener) {
+        this.ownAllMode = ownAllMode;
+        this.unknownChildListener = unknownChildListener;
+        try {
+            int[] p = Libc.pipe2(Abi.O_CLOEXEC | Abi.O_NONBLOCK);
+            wakeRead = p[0];
+            wakeWrite = p[1];
+        } catch (PosixException e) {
+            throw new IllegalStateException("cannot create the reaper's wake-up pipe", e);
+        }
+        Thread t = new Thread(ownAllMode ? this::runOwnAll : this::runPidfdLoop,
+                ownAllMode ? "daemonkit-reaper-all" : "daemonkit-reaper");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The default reaper: only daemonkit's own children, via their pidfds. */
+    public static Reaper shared() {
+        Reaper r = ownAll != null ? ownAll : shared;
+        if (r == null) {
+            synchronized (Reaper.class) {
+                r = ownAll != null ? ownAll : shared;
+                if (r == null) {
+                    r = shared = new Reaper(false, null);
+                }
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Switches this JVM to own-all-children mode (idempotent) and returns that reaper; from now on
+     * it is also {@link #shared()}. Incompatible with ProcessBuilder in the same JVM.
+     *
+     * @param unknownChildListener gets the status of each reaped child daemonkit did not spawn
+     *                             (adopted orphans); may be null
+     */
+    public static synchronized Reaper ownAllChildren(Consumer<WaitStatus> unknownChildListener) {
+        if (ownAll == null) {
+            ownAll = new Reaper(true, unknownChildListener);
+            LOG.debug("reaping all children with waitpid(-1) from now on");
+        }
+        return ownAll;
+    }
+
+    /** Whether this reaper collects every child of the process (waitpid(-1)). */
+    public boolean ownsAllChildren() {
+        return ownAllMode;
+    }
+
+    /** Number of spawned children whose status is not yet known. */
+    public static int liveChildren() {
+        return LIVE.size();
+    }
+
+    ReentrantLock spawnLock() {
+        return SPAWN_LOCK;
+    }
+
+    void register(ChildProcess c) {
+        LIVE.put(c.pid(), c);
+        if (ownAllMode) {
+            idleLock.lock();
+            try {
+                childAdded.signalAll();
+            } finally {
+                idleLock.unlock();
+            }
+            return;
+        }
+        if (c.acquirePidfd()) {
+            incoming.add(c);
+            wake();
+        } else {
+            startFallbackWaiter(c);
+        }
+    }
+
+    static void deregister(ChildProcess c) {
+        LIVE.remove(c.pid(), c);
+    }
+
+    private void wake() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocate(1);
+            Libc.write(wakeWrite, one, 1);
+        } catch (PosixException e) {
+            // EAGAIN: the pipe is full of wake-ups already; the loop will run anyway.
+        }
+    }
+
+    // ------------------------------------------------------------ pidfd mode
+
+    private void runPidfdLoop() {
+        List<ChildProcess> watched = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment drain = arena.allocate(256);
+            int capacity = 64;
+            MemorySegment fds = arena.allocate(8L * capacity, 8);
+            while (true) {
+                for (ChildProcess c; (c = incoming.poll()) != null; ) {
+                    watched.add(c);
+                }
+                int n = watched.size() + 1;
+                if (n > capacity) {
+                    capacity = Math.max(n, capacity * 2);
+                    fds = arena.allocate(8L * capacity, 8);
+                }
+                setPollFd(fds, 0, wakeRead);
+                for (int i = 0; i < watched.size(); i++) {
+                    setPollFd(fds, i + 1, watched.get(i).rawPidfd());
+                }
+                int ready = Libc.poll(fds, n, -1);
+                if (ready <= 0) {
+                    continue;
+                }
+                if (fds.get(JAVA_SHORT, 6) != 0) {
+                    try {
+                        while (Libc.read(wakeRead, drain, drain.byteSize()) > 0) {
+                            // drain all wake-ups
+                        }
+                    } catch (PosixException e) {
+                        // EAGAIN: drained
+                    }
+                }
+                List<ChildProcess> done = new ArrayList<>();
+                for (int i = 0; i < watched.size(); i++) {
+                    if (fds.get(JAVA_SHORT, 8L * (i + 1) + 6) != 0) {
+                        ChildProcess c = watched.get(i);
+                        if (reapByPidfd(c)) {
+                            done.add(c);
+                        }
+                    }
+                }
+                for (ChildProcess c : done) {
+                    watched.remove(c);
+                    c.releasePidfd();
+                }
+            }
+        } catch (Throwable t) {
+            LOG.error("the reaper thread failed; children may stay zombies until the JVM exits", t);
+        }
+    }
+
+    private static void setPollFd(MemorySegment fds, int index, int fd) {
+        long off = 8L * index;
+        fds.set(JAVA_INT, off, fd);
+        fds.set(JAVA_SHORT, off + 4, (short) 1 /* POLLIN */);
+        fds.set(JAVA_SHORT, off + 6, (short) 0);
+    }
+
+    /** True when the child is done (reaped here or elsewhere). */
+    private static boolean reapByPidfd(ChildProcess c) {
+        try {
+            WaitStatus s = Posix.waitidPidfd(c.rawPidfd(), c.pid(), Posix.WNOHANG);
+            if (s.isTerminated()) {
+                c.complete(s);
+                return true;
+            }
+            return c.isDone();
+        } catch (PosixException e) {
+            if (e.errno() == Errno.ECHILD) {
+                return true; // a waiter reaped it and completes the future itself
+            }
+            LOG.warn("waitid on pid {} failed: {}", c.pid(), e.getMessage());
+            return true;
+        }
+    }
+
+    private static void startFallbackWaiter(ChildProcess c) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    WaitStatus s = Posix.waitpid(c.pid(), 0);
+                    if (s.isTerminated()) {
+                        c.complete(s);
+                        return;
+                    }
+                }
+            } catch (PosixException e) {
+                LOG.warn("waitpid({}) failed: {}", c.pid(), e.getMessage());
+            }
+        }, "daemonkit-reaper-" + c.pid());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    // ------------------------------------------------------------ own-all mode
+
+    private void runOwnAll() {
+        while (true) {
+            try {
+                WaitStatus s = Posix.waitpid(-1, 0);
+                if (!s.isTerminated()) {
+                    continue;
+                }
+                ChildProcess c;
+                SPAWN_LOCK.lock();   // a pid just spawned is registered before we look it up
+                try {
+                    c = LIVE.get(s.pid());
+                } finally {
+                    SPAWN_LOCK.unlock();
+                }
+                if (c != null) {
+                    c.complete(s);
+                } else {
+                    LOG.debug("reaped adopted child: {}", s);
+                    if (unknownChildListener != null) {
+                        unknownChildListener.accept(s);
+                    }
+                }
+            } catch (PosixException e) {
+                if (e.errno() != Errno.ECHILD) {
+                    LOG.error("waitpid(-1) failed", e);
+                }
+                // No children at all: none can be adopted either until we spawn again.
+                idleLock.lock();
+                try {
+                    childAdded.awaitNanos(1_000_000_000L);
+                } catch (InterruptedException ie) {
+                    return;
+                } finally {
+                    idleLock.unlock();
+                }
+            } catch (Throwable t) {
+                LOG.error("the reaper thread failed", t);
+                return;
+            }
+        }
+    }
+}

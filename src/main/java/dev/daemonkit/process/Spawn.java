@@ -1,0 +1,437 @@
+package dev.daemonkit.process;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.daemonkit.internal.libc.Abi;
+import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.PosixException;
+import java.io.File;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Starts a child process with posix_spawn(3) — never fork in the JVM, never ProcessBuilder.
+ * A builder in the spirit of {@link ProcessBuilder}, with the options daemons need as data:
+ *
+ * <pre>{@code
+ * try (ChildProcess p = Spawn.of("sh", "-c", "echo hello")
+ *         .stdout(Redirect.PIPE)
+ *         .newSession()
+ *         .start()) {
+ *     String out = new String(p.stdout().readAllBytes());
+ *     WaitStatus status = p.waitFor();
+ * }
+ * }</pre>
+ *
+ * <p>What the child gets, by default:
+ * <ul>
+ * <li>fds 0, 1, 2 as configured (inherited unless redirected) and the fds passed with
+ *     {@link #passFd(int, int)}; every other descriptor of the JVM is closed in the child;</li>
+ * <li>every signal reset to its default action and an empty signal mask (the JVM blocks and
+ *     ignores signals that must not leak into children);</li>
+ * <li>the parent's environment (see {@link #environment()}), working directory and umask.</li>
+ * </ul>
+ *
+ * <p>The program is looked up in the child's {@code PATH} when it has no slash, as a shell would.
+ * Every child is registered with the {@link Reaper}, which collects its exit status even if nobody
+ * asks for it, so no zombie is left behind.
+ */
+public final class Spawn {
+    /** Serialises the umask swap: umask is process-wide and posix_spawn has no attribute for it. */
+    private static final ReentrantLock UMASK_LOCK = new ReentrantLock();
+
+    private final List<String> command;
+    private Map<String, String> environment;
+    private Path directory;
+    private Redirect stdin = Redirect.INHERIT;
+    private Redirect stdout = Redirect.INHERIT;
+    private Redirect stderr = Redirect.INHERIT;
+    private boolean redirectErrorStream;
+    private boolean newSession;
+    private boolean newProcessGroup;
+    private boolean resetSignals = true;
+    private boolean searchPath = true;
+    private Integer umask;
+    private final Map<Integer, Integer> passedFds = new LinkedHashMap<>();
+    private Reaper reaper;
+
+    private Spawn(List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command must not be empty");
+        }
+        for (String arg : command) {
+            Objects.requireNonNull(arg, "command arguments must not be null");
+            if (arg.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("command argument contains a NUL byte: " + arg.replace("\0", "\\0"));
+            }
+        }
+        this.command = List.copyOf(command);
+    }
+
+    /** A spawn of {@code program} with arguments; argv[0] is the program as given. */
+    public static Spawn of(String program, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(program);
+        cmd.addAll(List.of(args));
+        return new Spawn(cmd);
+    }
+
+    /** A spawn of a command line: element 0 is the program. */
+    public static Spawn of(List<String> command) {
+        return new Spawn(command);
+    }
+
+    /** The command, program first. */
+    public List<String> command() {
+        return command;
+    }
+
+    /**
+     * The child's environment, mutable, initialised from this process's: add, remove or
+     * {@code clear()} entries as with ProcessBuilder.
+     */
+    public Map<String, String> environment() {
+        if (environment == null) {
+            environment = new TreeMap<>(System.getenv());
+        }
+        return environment;
+    }
+
+    /** Starts the child with an empty environment, to be filled through {@link #environment()}. */
+    public Spawn clearEnvironment() {
+        environment = new TreeMap<>();
+        return this;
+    }
+
+    /** Sets one environment variable for the child. */
+    public Spawn env(String name, String value) {
+        environment().put(name, value);
+        return this;
+    }
+
+    /** The child's working directory (checked before spawning; a missing one is named in the error). */
+    public Spawn directory(Path dir) {
+        this.directory = dir;
+        return this;
+    }
+
+    public Spawn stdin(Redirect r) {
+        this.stdin = Objects.requireNonNull(r);
+        return this;
+    }
+
+    public Spawn stdout(Redirect r) {
+        this.stdout = Objects.requireNonNull(r);
+        return this;
+    }
+
+    public Spawn stderr(Redirect r) {
+        this.stderr = Objects.requireNonNull(r);
+        return this;
+    }
+
+    /** Sends stderr wherever stdout goes (2>&1). */
+    public Spawn redirectErrorStream(boolean on) {
+        this.redirectErrorStream = on;
+        return this;
+    }
+
+    /** POSIX_SPAWN_SETSID: the child leads a new session (and process group) with no controlling terminal. */
+    public Spawn newSession() {
+        this.newSession = true;
+        return this;
+    }
+
+    /** POSIX_SPAWN_SETPGROUP with 0: the child leads a new process group in the caller's session. */
+    public Spawn newProcessGroup() {
+        this.newProcessGroup = true;
+        return this;
+    }
+
+    /**
+     * Whether to reset every signal to its default action and clear the signal mask in the child
+     * (the default, true). Turn it off only to hand down deliberately ignored signals.
+     */
+    public Spawn resetSignals(boolean on) {
+        this.resetSignals = on;
+        return this;
+    }
+
+    /** Whether a program name without a slash is looked up in PATH (default true). */
+    public Spawn searchPath(boolean on) {
+        this.searchPath = on;
+        return this;
+    }
+
+    /**
+     * The child's umask. posix_spawn has no attribute for it, so the parent's umask is swapped
+     * around the spawn under a lock; files created by other threads of this JVM during those
+     * microseconds get this mask too.
+     */
+    public Spawn umask(int mask) {
+        if (mask < 0 || mask > 0777) {
+            throw new IllegalArgumentException("umask must be between 000 and 777 (octal): " + Integer.toOctalString(mask));
+        }
+        this.umask = mask;
+        return this;
+    }
+
+    /** Passes this process's descriptor {@code parentFd} to the child as {@code childFd} (>= 3). */
+    public Spawn passFd(int parentFd, int childFd) {
+        if (childFd < 3) {
+            throw new IllegalArgumentException("use stdin/stdout/stderr(Redirect.fd(...)) for fds 0-2");
+        }
+        passedFds.put(childFd, parentFd);
+        return this;
+    }
+
+    /** The reaper that collects this child (default: {@link Reaper#shared()}). */
+    public Spawn reaper(Reaper reaper) {
+        this.reaper = Objects.requireNonNull(reaper);
+        return this;
+    }
+
+    /**
+     * Starts the child.
+     *
+     * @throws PosixException ENOENT naming the program when it does not exist (or is not in PATH),
+     *                        EACCES when it is not executable, ENOENT/ENOTDIR naming the directory
+     *                        when the working directory is bad; nothing is left running or open
+     */
+    public ChildProcess start() throws PosixException {
+        Map<String, String> env = environment != null ? environment : null;
+        String program = resolveProgram(env);
+        checkDirectory();
+        Reaper r = reaper != null ? reaper : Reaper.shared();
+
+        List<Integer> closeInParent = new ArrayList<>();   // child ends of pipes, temp dups
+        List<Integer> closeOnFailure = new ArrayList<>();  // parent ends of pipes
+        int[] parentEnds = {-1, -1, -1};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(Abi.POSIX_SPAWNATTR_SIZE, 8);
+            MemorySegment fa = arena.allocate(Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE, 8);
+            Libc.posix_spawnattr_init(attr);
+            Libc.posix_spawn_file_actions_init(fa);
+            try {
+                short flags = 0;
+                if (resetSignals) {
+                    MemorySegment all = arena.allocate(Abi.SIGSET_SIZE, 8);
+                    // Every signal but SIGKILL(9), SIGSTOP(19) and glibc's internal 32/33.
+                    long bits = ~0L & ~(1L << 8) & ~(1L << 18) & ~(1L << 31) & ~(1L << 32);
+                    all.set(JAVA_LONG, 0, bits);
+                    Libc.posix_spawnattr_setsigdefault(attr, all);
+                    Libc.posix_spawnattr_setsigmask(attr, arena.allocate(Abi.SIGSET_SIZE, 8));
+                    flags |= Abi.POSIX_SPAWN_SETSIGDEF | Abi.POSIX_SPAWN_SETSIGMASK;
+                }
+                if (newSession) {
+                    flags |= Abi.POSIX_SPAWN_SETSID;
+                } else if (newProcessGroup) {
+                    Libc.posix_spawnattr_setpgroup(attr, 0);
+                    flags |= Abi.POSIX_SPAWN_SETPGROUP;
+                }
+                Libc.posix_spawnattr_setflags(attr, flags);
+
+                Redirect err = redirectErrorStream ? stdout : stderr;
+                parentEnds[0] = addStdio(arena, fa, 0, stdin, closeInParent);
+                parentEnds[1] = addStdio(arena, fa, 1, stdout, closeInParent);
+                if (redirectErrorStream) {
+                    Libc.posix_spawn_file_actions_adddup2(fa, 1, 2);
+                } else {
+                    parentEnds[2] = addStdio(arena, fa, 2, err, closeInParent);
+                }
+                for (int e : parentEnds) {
+                    if (e >= 0) {
+                        closeOnFailure.add(e);
+                    }
+                }
+                int maxChildFd = 2;
+                for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
+                    maxChildFd = Math.max(maxChildFd, p.getKey());
+                }
+                // Duplicate passed fds above every target number first, so one mapping can never
+                // clobber the source of another; dup2 then clears close-on-exec on the target.
+                for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
+                    int tmp = Libc.dupCloexecAbove(p.getValue(), maxChildFd + 1);
+                    closeInParent.add(tmp);
+                    Libc.posix_spawn_file_actions_adddup2(fa, tmp, p.getKey());
+                }
+                if (Libc.hasAddClosefrom()) {
+                    Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
+                }
+                if (directory != null) {
+                    String d = directory.toString();
+                    Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(d), d);
+                }
+
+                MemorySegment argv = cStringArray(arena, command);
+                MemorySegment envp = env == null ? cStringArray(arena, environList(System.getenv()))
+                        : cStringArray(arena, environList(env));
+                MemorySegment pidOut = arena.allocate(JAVA_INT);
+                MemorySegment path = arena.allocateFrom(program);
+
+                int pid;
+                r.spawnLock().lock();
+                Integer oldMask = null;
+                if (umask != null) {
+                    UMASK_LOCK.lock();
+                    oldMask = Libc.umask(umask);
+                }
+                try {
+                    pid = Libc.posix_spawn(false, command.get(0), fa, attr, argv, envp, path, pidOut);
+                    return ChildProcess.started(pid, command, r, parentEnds);
+                } finally {
+                    if (oldMask != null) {
+                        Libc.umask(oldMask);
+                        UMASK_LOCK.unlock();
+                    }
+                    r.spawnLock().unlock();
+                }
+            } catch (PosixException | RuntimeException e) {
+                for (int fd : closeOnFailure) {
+                    closeQuietly(fd);
+                }
+                throw e;
+            } finally {
+                for (int fd : closeInParent) {
+                    closeQuietly(fd);
+                }
+                Libc.posix_spawn_file_actions_destroy(fa);
+                Libc.posix_spawnattr_destroy(attr);
+            }
+        }
+    }
+
+    /** Adds the file action for one std fd; returns the parent's end of a pipe, or -1. */
+    private static int addStdio(Arena arena, MemorySegment fa, int fd, Redirect r, List<Integer> closeInParent)
+            throws PosixException {
+        switch (r) {
+            case Redirect.Inherit i -> {
+                return -1;
+            }
+            case Redirect.Fd f -> {
+                // For f.fd() == fd glibc (>= 2.29) clears FD_CLOEXEC instead of a no-op dup2.
+                Libc.posix_spawn_file_actions_adddup2(fa, f.fd(), fd);
+                return -1;
+            }
+            case Redirect.ToFile t -> {
+                String p = t.file().toAbsolutePath().toString();
+                int flags = fd == 0 ? Abi.O_RDONLY
+                        : Abi.O_WRONLY | Abi.O_CREAT | (t.append() ? Abi.O_APPEND : Abi.O_TRUNC);
+                checkRedirectFile(t.file(), fd);
+                Libc.posix_spawn_file_actions_addopen(fa, fd, arena.allocateFrom(p), p, flags, 0644);
+                return -1;
+            }
+            case Redirect.Pipe p -> {
+                int[] pipe = Libc.pipe2(Abi.O_CLOEXEC);
+                int childEnd = fd == 0 ? pipe[0] : pipe[1];
+                int parentEnd = fd == 0 ? pipe[1] : pipe[0];
+                closeInParent.add(childEnd);
+                Libc.posix_spawn_file_actions_adddup2(fa, childEnd, fd);
+                return parentEnd;
+            }
+        }
+    }
+
+    private static void checkRedirectFile(Path file, int fd) throws PosixException {
+        Path abs = file.toAbsolutePath();
+        if (fd == 0) {
+            if (!Files.exists(abs)) {
+                throw Libc.error("open(" + abs + ") for stdin", Errno.ENOENT.number());
+            }
+        } else {
+            Path parent = abs.getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw Libc.error("open(" + abs + ") for " + (fd == 1 ? "stdout" : "stderr"), Errno.ENOENT.number());
+            }
+        }
+    }
+
+    private void checkDirectory() throws PosixException {
+        if (directory == null) {
+            return;
+        }
+        if (!Files.exists(directory)) {
+            throw Libc.error("chdir(" + directory + ") for the child", Errno.ENOENT.number());
+        }
+        if (!Files.isDirectory(directory)) {
+            throw Libc.error("chdir(" + directory + ") for the child", Errno.ENOTDIR.number());
+        }
+    }
+
+    /** Resolves the program as execvp would, but against the child's PATH. */
+    private String resolveProgram(Map<String, String> env) throws PosixException {
+        String program = command.get(0);
+        if (program.contains("/") || !searchPath) {
+            Path p = Path.of(program);
+            if (!Files.exists(p)) {
+                throw Libc.error("posix_spawn(" + program + ")", Errno.ENOENT.number());
+            }
+            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                throw Libc.error("posix_spawn(" + program + ")", Errno.EACCES.number());
+            }
+            return program;
+        }
+        String path = env != null ? env.get("PATH") : System.getenv("PATH");
+        if (path == null || path.isEmpty()) {
+            path = "/usr/local/bin:/usr/bin:/bin";
+        }
+        boolean sawNonExecutable = false;
+        for (String dir : path.split(File.pathSeparator, -1)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+                sawNonExecutable = true;
+            }
+        }
+        throw new PosixException("posix_spawnp(" + program + ")",
+                sawNonExecutable ? Errno.EACCES.number() : Errno.ENOENT.number(),
+                (sawNonExecutable ? "found in PATH but not executable" : "not found in PATH") + ": " + path);
+    }
+
+    private static List<String> environList(Map<String, String> env) {
+        List<String> list = new ArrayList<>(env.size());
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().indexOf('=') >= 0 || e.getKey().indexOf('\0') >= 0 || e.getValue().indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("invalid environment entry: " + e.getKey());
+            }
+            list.add(e.getKey() + "=" + e.getValue());
+        }
+        return list;
+    }
+
+    private static MemorySegment cStringArray(Arena arena, List<String> strings) {
+        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) {
+            array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+        }
+        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Libc.close(fd);
+        } catch (PosixException ignored) {
+            // Cleanup after another failure: the first error is the one worth reporting.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Spawn" + command;
+    }
+}

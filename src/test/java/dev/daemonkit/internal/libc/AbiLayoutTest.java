@@ -1,0 +1,160 @@
+package dev.daemonkit.internal.libc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compiles a C program against this machine's headers and compares every size, offset and
+ * constant that {@link Abi} hard-codes. Skipped, with the reason, only where gcc is missing.
+ */
+class AbiLayoutTest {
+
+    private static final String PROGRAM = """
+            #define _GNU_SOURCE
+            #include <stdio.h>
+            #include <stddef.h>
+            #include <signal.h>
+            #include <spawn.h>
+            #include <fcntl.h>
+            #include <sys/resource.h>
+            #include <sys/wait.h>
+            #include <sys/prctl.h>
+            #include <sys/file.h>
+            #include <sys/syscall.h>
+            #include <pwd.h>
+            #include <grp.h>
+            #include <poll.h>
+            #define P(n, v) printf("%s=%ld\\n", n, (long)(v))
+            int main(void) {
+              P("SIGACTION_SIZE", sizeof(struct sigaction));
+              P("SIGACTION_HANDLER_OFFSET", offsetof(struct sigaction, sa_handler));
+              P("SIGACTION_MASK_OFFSET", offsetof(struct sigaction, sa_mask));
+              P("SIGACTION_FLAGS_OFFSET", offsetof(struct sigaction, sa_flags));
+              P("SIGSET_SIZE", sizeof(sigset_t));
+              P("SIGINFO_SIZE", sizeof(siginfo_t));
+              P("SIGINFO_SIGNO_OFFSET", offsetof(siginfo_t, si_signo));
+              P("SIGINFO_CODE_OFFSET", offsetof(siginfo_t, si_code));
+              P("SIGINFO_PID_OFFSET", offsetof(siginfo_t, si_pid));
+              P("SIGINFO_UID_OFFSET", offsetof(siginfo_t, si_uid));
+              P("SIGINFO_STATUS_OFFSET", offsetof(siginfo_t, si_status));
+              P("POSIX_SPAWNATTR_SIZE", sizeof(posix_spawnattr_t));
+              P("POSIX_SPAWN_FILE_ACTIONS_SIZE", sizeof(posix_spawn_file_actions_t));
+              P("RLIMIT_SIZE", sizeof(struct rlimit));
+              P("PASSWD_SIZE", sizeof(struct passwd));
+              P("PASSWD_UID_OFFSET", offsetof(struct passwd, pw_uid));
+              P("PASSWD_GID_OFFSET", offsetof(struct passwd, pw_gid));
+              P("PASSWD_DIR_OFFSET", offsetof(struct passwd, pw_dir));
+              P("GROUP_SIZE", sizeof(struct group));
+              P("GROUP_GID_OFFSET", offsetof(struct group, gr_gid));
+              P("POLLFD_SIZE", sizeof(struct pollfd));
+              P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_TRUNC", O_TRUNC); P("O_APPEND", O_APPEND);
+              P("O_NONBLOCK", O_NONBLOCK); P("O_CLOEXEC", O_CLOEXEC); P("O_DIRECTORY", O_DIRECTORY);
+              P("O_NOFOLLOW", O_NOFOLLOW); P("O_NOCTTY", O_NOCTTY);
+              P("POSIX_SPAWN_SETPGROUP", POSIX_SPAWN_SETPGROUP); P("POSIX_SPAWN_SETSIGDEF", POSIX_SPAWN_SETSIGDEF);
+              P("POSIX_SPAWN_SETSIGMASK", POSIX_SPAWN_SETSIGMASK); P("POSIX_SPAWN_SETSID", POSIX_SPAWN_SETSID);
+              P("WNOHANG", WNOHANG); P("WEXITED", WEXITED); P("WCONTINUED", WCONTINUED); P("WNOWAIT", WNOWAIT);
+              P("P_PID", P_PID); P("P_ALL", P_ALL);
+              P("PR_SET_CHILD_SUBREAPER", PR_SET_CHILD_SUBREAPER); P("PR_SET_PDEATHSIG", PR_SET_PDEATHSIG);
+              P("PR_SET_NAME", PR_SET_NAME);
+              P("RLIMIT_CORE", RLIMIT_CORE); P("RLIMIT_NPROC", RLIMIT_NPROC); P("RLIMIT_NOFILE", RLIMIT_NOFILE);
+              P("LOCK_EX", LOCK_EX); P("LOCK_NB", LOCK_NB);
+              P("SYS_PIDFD_OPEN", SYS_pidfd_open); P("SYS_PIDFD_SEND_SIGNAL", SYS_pidfd_send_signal);
+              P("SIGCHLD", SIGCHLD);
+              return 0;
+            }
+            """;
+
+    @Test
+    void layoutsAndConstantsMatchThisPlatformsHeaders(@TempDir Path dir) throws Exception {
+        assumeTrue(gccAvailable(), "gcc not found on PATH: cannot compile the layout probe, so the check is skipped");
+        Path src = dir.resolve("abi.c");
+        Files.writeString(src, PROGRAM);
+        Path exe = dir.resolve("abi");
+        run(dir, "gcc", "-o", exe.toString(), src.toString());
+        Map<String, Long> c = new HashMap<>();
+        for (String line : run(dir, exe.toString()).split("\n")) {
+            String[] kv = line.split("=");
+            c.put(kv[0], Long.parseLong(kv[1].trim()));
+        }
+        assertEquals(c.get("SIGACTION_SIZE"), Abi.SIGACTION_SIZE);
+        assertEquals(c.get("SIGACTION_HANDLER_OFFSET"), Abi.SIGACTION_HANDLER_OFFSET);
+        assertEquals(c.get("SIGACTION_MASK_OFFSET"), Abi.SIGACTION_MASK_OFFSET);
+        assertEquals(c.get("SIGACTION_FLAGS_OFFSET"), Abi.SIGACTION_FLAGS_OFFSET);
+        assertEquals(c.get("SIGSET_SIZE"), Abi.SIGSET_SIZE);
+        assertEquals(c.get("SIGINFO_SIZE"), Abi.SIGINFO_SIZE);
+        assertEquals(c.get("SIGINFO_SIGNO_OFFSET"), Abi.SIGINFO_SIGNO_OFFSET);
+        assertEquals(c.get("SIGINFO_CODE_OFFSET"), Abi.SIGINFO_CODE_OFFSET);
+        assertEquals(c.get("SIGINFO_PID_OFFSET"), Abi.SIGINFO_PID_OFFSET);
+        assertEquals(c.get("SIGINFO_UID_OFFSET"), Abi.SIGINFO_UID_OFFSET);
+        assertEquals(c.get("SIGINFO_STATUS_OFFSET"), Abi.SIGINFO_STATUS_OFFSET);
+        assertEquals(c.get("POSIX_SPAWNATTR_SIZE"), Abi.POSIX_SPAWNATTR_SIZE);
+        assertEquals(c.get("POSIX_SPAWN_FILE_ACTIONS_SIZE"), Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE);
+        assertEquals(c.get("RLIMIT_SIZE"), Abi.RLIMIT_SIZE);
+        // Libc.getpwnam/getgrnam/poll read these directly.
+        assertEquals(48L, c.get("PASSWD_SIZE"));
+        assertEquals(16L, c.get("PASSWD_UID_OFFSET"));
+        assertEquals(20L, c.get("PASSWD_GID_OFFSET"));
+        assertEquals(32L, c.get("PASSWD_DIR_OFFSET"));
+        assertEquals(32L, c.get("GROUP_SIZE"));
+        assertEquals(16L, c.get("GROUP_GID_OFFSET"));
+        assertEquals(8L, c.get("POLLFD_SIZE"));
+        assertEquals(c.get("O_CREAT"), (long) Abi.O_CREAT);
+        assertEquals(c.get("O_EXCL"), (long) Abi.O_EXCL);
+        assertEquals(c.get("O_TRUNC"), (long) Abi.O_TRUNC);
+        assertEquals(c.get("O_APPEND"), (long) Abi.O_APPEND);
+        assertEquals(c.get("O_NONBLOCK"), (long) Abi.O_NONBLOCK);
+        assertEquals(c.get("O_CLOEXEC"), (long) Abi.O_CLOEXEC);
+        assertEquals(c.get("O_DIRECTORY"), (long) Abi.O_DIRECTORY);
+        assertEquals(c.get("O_NOFOLLOW"), (long) Abi.O_NOFOLLOW);
+        assertEquals(c.get("O_NOCTTY"), (long) Abi.O_NOCTTY);
+        assertEquals(c.get("POSIX_SPAWN_SETPGROUP"), (long) Abi.POSIX_SPAWN_SETPGROUP);
+        assertEquals(c.get("POSIX_SPAWN_SETSIGDEF"), (long) Abi.POSIX_SPAWN_SETSIGDEF);
+        assertEquals(c.get("POSIX_SPAWN_SETSIGMASK"), (long) Abi.POSIX_SPAWN_SETSIGMASK);
+        assertEquals(c.get("POSIX_SPAWN_SETSID"), (long) Abi.POSIX_SPAWN_SETSID);
+        assertEquals(c.get("WNOHANG"), (long) Abi.WNOHANG);
+        assertEquals(c.get("WEXITED"), (long) Abi.WEXITED);
+        assertEquals(c.get("WCONTINUED"), (long) Abi.WCONTINUED);
+        assertEquals(c.get("WNOWAIT"), (long) Abi.WNOWAIT);
+        assertEquals(c.get("P_PID"), (long) Abi.P_PID);
+        assertEquals(c.get("P_ALL"), (long) Abi.P_ALL);
+        assertEquals(c.get("PR_SET_CHILD_SUBREAPER"), (long) Abi.PR_SET_CHILD_SUBREAPER);
+        assertEquals(c.get("PR_SET_PDEATHSIG"), (long) Abi.PR_SET_PDEATHSIG);
+        assertEquals(c.get("PR_SET_NAME"), (long) Abi.PR_SET_NAME);
+        assertEquals(c.get("RLIMIT_CORE"), (long) Abi.RLIMIT_CORE);
+        assertEquals(c.get("RLIMIT_NPROC"), (long) Abi.RLIMIT_NPROC);
+        assertEquals(c.get("RLIMIT_NOFILE"), (long) Abi.RLIMIT_NOFILE);
+        assertEquals(c.get("LOCK_EX"), (long) Abi.LOCK_EX);
+        assertEquals(c.get("LOCK_NB"), (long) Abi.LOCK_NB);
+        assertEquals(c.get("SYS_PIDFD_OPEN"), Abi.SYS_PIDFD_OPEN);
+        assertEquals(c.get("SYS_PIDFD_SEND_SIGNAL"), Abi.SYS_PIDFD_SEND_SIGNAL);
+        assertEquals(c.get("SIGCHLD"), (long) Abi.SIGCHLD);
+    }
+
+    private static boolean gccAvailable() {
+        try {
+            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static String run(Path dir, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " failed:\n" + out);
+        }
+        return out;
+    }
+}
