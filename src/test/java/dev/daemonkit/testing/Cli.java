@@ -1,0 +1,72 @@
+package dev.daemonkit.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the daemonkit CLI in a fresh JVM, exactly as a user would (same java, the test's class
+ * path, native access enabled), and captures its exit code and output.
+ */
+public final class Cli {
+    private Cli() {
+    }
+
+    /** The result of one CLI run. */
+    public record Result(int exitCode, String stdout, String stderr) {
+        public String all() {
+            return stdout + stderr;
+        }
+    }
+
+    /** The java launcher running these tests. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** {@code java --enable-native-access=ALL-UNNAMED -cp <test class path> dev.daemonkit.cli.Main args...} */
+    public static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Xshare:auto");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.daemonkit.cli.Main");
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs the CLI and waits for it (at most 60 s, then it is killed and the test fails). */
+    public static Result run(String... args) throws IOException, InterruptedException {
+        return run(null, args);
+    }
+
+    /** Same, in a working directory. */
+    public static Result run(Path dir, String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command(args));
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        // Read both streams concurrently so a chatty child cannot block on a full pipe.
+        var errFuture = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("daemonkit " + String.join(" ", args) + " did not finish in 60 s");
+        }
+        return new Result(p.exitValue(), out, errFuture.join());
+    }
+}
