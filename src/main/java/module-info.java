@@ -10,4 +10,5 @@ module dev.daemonkit {
 
     exports dev.daemonkit.posix;
     exports dev.daemonkit.process;
+    exports dev.daemonkit.daemon;
 }

@@ -169,6 +169,10 @@ public final class Libc {
     private static final MethodHandle POLL = withErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FA_ADDCLOSEFROM_NP = optionalSymbol("posix_spawn_file_actions_addclosefrom_np")
             .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT))).orElse(null);
+    private static final MethodHandle FTRUNCATE = withErrno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle PWRITE = withErrno("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FCHMOD = withErrno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle UNLINK = withErrno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle POSIX_SPAWN = plain("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle POSIX_SPAWNP = plain("posix_spawnp",
@@ -892,6 +896,55 @@ public final class Libc {
         try {
             checkedReturnCode((int) FA_ADDCLOSEFROM_NP.invokeExact(fa, from),
                     "posix_spawn_file_actions_addclosefrom_np(" + from + ")");
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void ftruncate(int fd, long length) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            checked((int) FTRUNCATE.invokeExact(c, fd, length), "ftruncate(" + fd + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** pwrite(2): writes at an offset without moving the file position. */
+    public static long pwrite(int fd, MemorySegment buf, long count, long offset) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            long r = (long) PWRITE.invokeExact(c, fd, buf, count, offset);
+            if (r == -1) {
+                throw fail("pwrite(" + fd + ")", c);
+            }
+            return r;
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void fchmod(int fd, int mode) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            checked((int) FCHMOD.invokeExact(c, fd, mode), "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void unlink(String path) throws PosixException {
+        MemorySegment c = capture();
+        try (Arena a = Arena.ofConfined()) {
+            checked((int) UNLINK.invokeExact(c, a.allocateFrom(path)), "unlink(" + path + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
