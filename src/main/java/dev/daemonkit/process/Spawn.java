@@ -142,7 +142,7 @@ public final class Spawn {
         return this;
     }
 
-    /** Sends stderr wherever stdout goes (2>&1). */
+    /** Sends stderr wherever stdout goes ({@code 2>&1}). */
     public Spawn redirectErrorStream(boolean on) {
         this.redirectErrorStream = on;
         return this;
