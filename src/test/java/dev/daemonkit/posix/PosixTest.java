@@ -123,9 +123,12 @@ class PosixTest {
     @Test
     void sessionAndGroupIds() throws Exception {
         int pid = Posix.getpid();
-        assertTrue(Posix.getsid(0) > 0);
+        // 0 is legitimate: in a pid namespace (CI sandboxes) the session leader or the parent
+        // may live outside it, and the kernel then reports 0.
+        assertTrue(Posix.getsid(0) >= 0);
+        assertEquals(Posix.getsid(0), Posix.getsid(pid));
         assertEquals(Posix.getpgid(0), Posix.getpgid(pid));
-        assertTrue(Posix.getppid() > 0);
+        assertTrue(Posix.getppid() >= 0);
         PosixException e = assertThrows(PosixException.class, () -> Posix.getsid(Integer.MAX_VALUE));
         assertEquals(Errno.ESRCH, e.errno());
     }
