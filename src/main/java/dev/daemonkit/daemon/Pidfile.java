@@ -111,6 +111,43 @@ public final class Pidfile implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes over a pidfile whose lock this process already holds through an inherited descriptor
+     * (a launcher passed it): nothing is opened or locked again.
+     */
+    public static Pidfile adopt(int fd, Path path) {
+        return new Pidfile(path.toAbsolutePath(), fd);
+    }
+
+    /**
+     * Removes the file if nobody holds its lock (a stale pidfile), quietly.
+     *
+     * @return true if the file is gone afterwards
+     */
+    public static boolean removeIfStale(Path path) {
+        Path abs = path.toAbsolutePath();
+        if (Files.isSymbolicLink(abs) || !Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+            return !Files.exists(abs, LinkOption.NOFOLLOW_LINKS);
+        }
+        int fd;
+        try {
+            fd = Libc.open(abs.toString(), Abi.O_RDONLY | Abi.O_NOFOLLOW | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0);
+        } catch (PosixException e) {
+            return e.errno() == Errno.ENOENT;
+        }
+        try {
+            if (Posix.tryLockExclusive(fd)) {
+                Libc.unlink(abs.toString());
+                return true;
+            }
+            return false;
+        } catch (PosixException e) {
+            return e.errno() == Errno.ENOENT;
+        } finally {
+            closeQuietly(fd);
+        }
+    }
+
     /** Replaces the file's content with {@code pid} and a newline. */
     public void write(long pid) throws PosixException {
         byte[] text = (pid + "\n").getBytes(StandardCharsets.US_ASCII);

@@ -376,6 +376,31 @@ public final class Posix {
         Libc.pidfd_send_signal(pidfd, signo, 0);
     }
 
+    /**
+     * Waits until {@code fd} is readable (data, end of file, or for a pidfd: the process exited).
+     *
+     * @return true when readable, false when the timeout passed first
+     */
+    public static boolean pollReadable(int fd, java.time.Duration timeout) throws PosixException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pfd = a.allocate(8, 4);
+            while (true) {
+                long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+                pfd.set(JAVA_INT, 0, fd);
+                pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short) 1 /* POLLIN */);
+                pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+                int n = Libc.poll(pfd, 1, (int) Math.min(left, Integer.MAX_VALUE));
+                if (n > 0) {
+                    return true;
+                }
+                if (left == 0) {
+                    return false;
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------ prctl
 
     /** PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented to this process instead of init. */

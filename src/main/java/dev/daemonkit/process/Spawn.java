@@ -62,6 +62,8 @@ public final class Spawn {
     private boolean newSession;
     private boolean newProcessGroup;
     private boolean resetSignals = true;
+    private long keepIgnoredMask;
+    private boolean resetIds;
     private boolean searchPath = true;
     private Integer umask;
     private final Map<Integer, Integer> passedFds = new LinkedHashMap<>();
@@ -169,6 +171,27 @@ public final class Spawn {
         return this;
     }
 
+    /**
+     * Leaves these signals out of the reset, so that a child inherits them if <em>this</em> process
+     * ignores them (exec keeps SIG_IGN, never a handler). A launcher that wants its daemon to ignore
+     * SIGHUP ignores it itself and lists it here.
+     */
+    public Spawn keepIgnored(java.util.Set<dev.daemonkit.posix.Signal> signals) {
+        for (dev.daemonkit.posix.Signal s : signals) {
+            keepIgnoredMask |= 1L << (s.number() - 1);
+        }
+        return this;
+    }
+
+    /**
+     * POSIX_SPAWN_RESETIDS: the child's effective uid/gid become this process's real ones. With
+     * real ids set to an unprivileged account, a root process spawns a child as that account.
+     */
+    public Spawn resetIds() {
+        this.resetIds = true;
+        return this;
+    }
+
     /** Whether a program name without a slash is looked up in PATH (default true). */
     public Spawn searchPath(boolean on) {
         this.searchPath = on;
@@ -229,11 +252,14 @@ public final class Spawn {
                 if (resetSignals) {
                     MemorySegment all = arena.allocate(Abi.SIGSET_SIZE, 8);
                     // Every signal but SIGKILL(9), SIGSTOP(19) and glibc's internal 32/33.
-                    long bits = ~0L & ~(1L << 8) & ~(1L << 18) & ~(1L << 31) & ~(1L << 32);
+                    long bits = ~0L & ~(1L << 8) & ~(1L << 18) & ~(1L << 31) & ~(1L << 32) & ~keepIgnoredMask;
                     all.set(JAVA_LONG, 0, bits);
                     Libc.posix_spawnattr_setsigdefault(attr, all);
                     Libc.posix_spawnattr_setsigmask(attr, arena.allocate(Abi.SIGSET_SIZE, 8));
                     flags |= Abi.POSIX_SPAWN_SETSIGDEF | Abi.POSIX_SPAWN_SETSIGMASK;
+                }
+                if (resetIds) {
+                    flags |= Abi.POSIX_SPAWN_RESETIDS;
                 }
                 if (newSession) {
                     flags |= Abi.POSIX_SPAWN_SETSID;
@@ -368,6 +394,17 @@ public final class Spawn {
         if (!Files.isDirectory(directory)) {
             throw Libc.error("chdir(" + directory + ") for the child", Errno.ENOTDIR.number());
         }
+    }
+
+    /**
+     * Finds a program as a shell would: a name with a slash must exist and be executable; a bare
+     * name is searched in this process's PATH.
+     *
+     * @return the path that would be executed
+     * @throws PosixException ENOENT (not found) or EACCES (not executable), naming the program
+     */
+    public static String findProgram(String program) throws PosixException {
+        return of(program).resolveProgram(null);
     }
 
     /** Resolves the program as execvp would, but against the child's PATH. */

@@ -173,6 +173,12 @@ public final class Libc {
     private static final MethodHandle PWRITE = withErrno("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle FCHMOD = withErrno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UNLINK = withErrno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SOCKET = withErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SENDTO = withErrno("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SETRESUID = withErrno("setresuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETRESGID = withErrno("setresgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETGROUPS = withErrno("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle POSIX_SPAWN = plain("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle POSIX_SPAWNP = plain("posix_spawnp",
@@ -945,6 +951,73 @@ public final class Libc {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
             checked((int) UNLINK.invokeExact(c, a.allocateFrom(path)), "unlink(" + path + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static int socket(int domain, int type, int protocol) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            return checked((int) SOCKET.invokeExact(c, domain, type, protocol),
+                    "socket(" + domain + ", " + type + ", " + protocol + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** sendto(2) with a raw socket address of {@code addrLen} bytes. */
+    public static long sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen)
+            throws PosixException {
+        MemorySegment c = capture();
+        try {
+            long r = (long) SENDTO.invokeExact(c, fd, buf, len, flags, addr, addrLen);
+            if (r == -1) {
+                throw fail("sendto(" + fd + ")", c);
+            }
+            return r;
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** setresuid(2); -1 leaves an id unchanged. */
+    public static void setresuid(int ruid, int euid, int suid) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            checked((int) SETRESUID.invokeExact(c, ruid, euid, suid), "setresuid(" + ruid + ", " + euid + ", " + suid + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** setresgid(2); -1 leaves an id unchanged. */
+    public static void setresgid(int rgid, int egid, int sgid) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            checked((int) SETRESGID.invokeExact(c, rgid, egid, sgid), "setresgid(" + rgid + ", " + egid + ", " + sgid + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** getgroups(2): the supplementary group ids. */
+    public static int[] getgroups() throws PosixException {
+        MemorySegment c = capture();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment list = a.allocate(JAVA_INT, 65536);
+            int n = checked((int) GETGROUPS.invokeExact(c, 65536, list), "getgroups()", c);
+            return list.asSlice(0, 4L * n).toArray(JAVA_INT);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
