@@ -20,6 +20,11 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new StartCommand(),
+                new StopCommand(),
+                new RestartCommand(),
+                new StatusCommand(),
+                new RunCommand(),
                 new VersionCommand())) {
             m.put(c.name(), c);
         }

@@ -29,6 +29,11 @@ public final class Cli {
 
     /** {@code java --enable-native-access=ALL-UNNAMED -cp <test class path> dev.daemonkit.cli.Main args...} */
     public static List<String> command(String... args) {
+        return javaCommand("dev.daemonkit.cli.Main", args);
+    }
+
+    /** {@code java --enable-native-access=ALL-UNNAMED -cp <test class path> MAIN args...} */
+    public static List<String> javaCommand(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -36,7 +41,7 @@ public final class Cli {
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.daemonkit.cli.Main");
+        cmd.add(mainClass);
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -48,7 +53,17 @@ public final class Cli {
 
     /** Same, in a working directory. */
     public static Result run(Path dir, String... args) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command(args));
+        return exec(dir, command(args));
+    }
+
+    /** Runs a main class of the test class path in a fresh JVM and waits for it (60 s at most). */
+    public static Result runMain(String mainClass, String... args) throws IOException, InterruptedException {
+        return exec(null, javaCommand(mainClass, args));
+    }
+
+    private static Result exec(Path dir, List<String> command) throws IOException, InterruptedException {
+        String[] args = command.toArray(String[]::new);
+        ProcessBuilder pb = new ProcessBuilder(command);
         if (dir != null) {
             pb.directory(dir.toFile());
         }

@@ -1,0 +1,61 @@
+package dev.daemonkit.cli;
+
+import dev.daemonkit.daemon.DaemonLauncher;
+import dev.daemonkit.daemon.DaemonOptions;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+
+/** {@code daemonkit start}: daemonizes any command. */
+final class StartCommand implements Command {
+    @Override
+    public String name() {
+        return "start";
+    }
+
+    @Override
+    public String summary() {
+        return "start a command as a daemon (new session, pidfile, log)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            usage: daemonkit start --pidfile P [--log FILE] [--chdir DIR] [--umask 022] [--ready-timeout 10s] [--user U] -- CMD [ARGS...]
+
+            Starts CMD detached: posix_spawn in a new session, stdin from /dev/null, stdout and stderr
+            appended to --log (or /dev/null), directory and umask applied, SIGHUP/SIGTTIN/SIGTTOU/SIGPIPE
+            ignored. The pidfile holds the daemon's pid and stays locked for its whole life.
+            Returns once the daemon is alive (--grace), or ready if it uses daemonkit's readiness.
+
+            options:
+            """ + DaemonArgs.OPTIONS_HELP + """
+
+
+            exit: 0 started, or already running; 1 it failed to start (message and log tail shown);
+                  2 bad usage (unknown option, missing -- CMD, command not found, unwritable pidfile
+                  directory...): nothing was started.""";
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = DaemonArgs.parse(name(), argv, true);
+        List<String> command = a.requireCommand();
+        DaemonOptions o = DaemonArgs.options(a);
+        DaemonArgs.check(o, command);
+        return start(o, command, a, out);
+    }
+
+    /** Shared with restart. */
+    static int start(DaemonOptions o, List<String> command, Args a, PrintStream out) throws Exception {
+        DaemonLauncher.Outcome r = DaemonLauncher.start(o, command, Map.of(), DaemonArgs.grace(a),
+                a.flag("wait-ready"), true);
+        switch (r) {
+            case DaemonLauncher.Outcome.Started s -> out.println("started (pid " + s.pid() + ")"
+                    + (s.ready() ? ", ready" : ""));
+            case DaemonLauncher.Outcome.AlreadyRunning ar -> out.println("already running"
+                    + ar.pid().map(p -> " (pid " + p + ")").orElse(""));
+        }
+        return OK;
+    }
+}

@@ -1,0 +1,288 @@
+package dev.daemonkit.daemon;
+
+import dev.daemonkit.internal.libc.Abi;
+import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.Signal;
+import dev.daemonkit.posix.SignalDisposition;
+import dev.daemonkit.process.Spawn;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the running Java application into a Unix daemon — the article's {@code Daemon} class
+ * done safely for the JVM. A JVM must never fork() (only the forking thread survives in the
+ * child), so the launching JVM re-launches itself detached with posix_spawn — same java binary,
+ * same JVM options and arguments, read from /proc/self — and waits until the new JVM reports
+ * ready:
+ *
+ * <pre>{@code
+ * public static void main(String[] args) throws Exception {
+ *     Daemon d = Daemon.daemonize(DaemonOptions.builder()
+ *             .pidfile(Path.of("/tmp/myd.pid")).log(Path.of("/tmp/myd.log")).build());
+ *     ServerSocket s = new ServerSocket(8080);   // the daemon continues here
+ *     d.ready();                                 // now the launcher exits 0
+ *     serve(s);
+ * }
+ * }</pre>
+ *
+ * <p>Stages, told apart by {@link DaemonOptions#markerVariable()}: the launcher (no marker)
+ * spawns stage 1 in a new session and waits; stage 1 spawns stage 2 (not a session leader, so it
+ * can never acquire a controlling terminal) and exits; stage 2 finishes the set-up and returns.
+ * With {@code doubleFork(false)} stage 1 is the daemon. With {@code detach(false)} nothing is
+ * re-launched: this process is set up in place (for systemd Type=simple or Type=notify). A
+ * program started by {@code daemonkit start} is also set up in place: the CLI was its launcher.
+ */
+public final class Daemon {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static Daemon current;
+
+    private final int pid;
+    private final Optional<Pidfile> pidfile;
+    private volatile boolean ready;
+
+    private Daemon(int pid, Optional<Pidfile> pidfile) {
+        this.pid = pid;
+        this.pidfile = pidfile;
+    }
+
+    /**
+     * Daemonizes this application. Returns only in the daemon; the launching process exits here
+     * with 0 once the daemon called {@link #ready()}, with 0 if the pidfile shows it already
+     * running, and with 1 (and the daemon's error or the tail of its log on stderr) otherwise.
+     *
+     * @throws IOException in the daemon, when its own set-up fails (pidfile, log, privileges);
+     *                     the launcher then reports the message and exits 1
+     */
+    public static synchronized Daemon daemonize(DaemonOptions options) throws IOException {
+        if (current != null) {
+            return current;
+        }
+        String stage = System.getenv(options.markerVariable());
+        boolean launchedByCli = stage == null && System.getenv(ReadyPipe.ENV_FD) != null && ReadyPipe.fd() >= 0;
+        try {
+            if (!options.detach() || launchedByCli) {
+                current = setUp(options, true, launchedByCli);
+            } else if (stage == null) {
+                launch(options);
+            } else if (stage.equals("1")) {
+                handOver(options);
+            } else {
+                current = setUp(options, false, false);
+            }
+            return current;
+        } catch (IOException | RuntimeException e) {
+            ReadyPipe.send("ERROR " + oneLine(e));
+            ReadyPipe.close();
+            throw e;
+        }
+    }
+
+    /** The daemon set up by {@link #daemonize}, if this process is one. */
+    public static synchronized Optional<Daemon> current() {
+        return Optional.ofNullable(current);
+    }
+
+    /** The daemon's pid. */
+    public int pid() {
+        return pid;
+    }
+
+    /** The pidfile this daemon holds locked, if any. */
+    public Optional<Path> pidfile() {
+        return pidfile.map(Pidfile::path);
+    }
+
+    /**
+     * Tells the launcher (and systemd, if {@code NOTIFY_SOCKET} is set) that the daemon is up:
+     * call it once the service can serve, e.g. after binding its port. Idempotent.
+     */
+    public void ready() {
+        ready("ready");
+    }
+
+    /** {@link #ready()} with a status line for systemd. */
+    public synchronized void ready(String status) {
+        if (ready) {
+            return;
+        }
+        ready = true;
+        ReadyPipe.send("READY");
+        ReadyPipe.close();
+        notifySystemd("READY=1\nSTATUS=" + status + "\nMAINPID=" + pid);
+    }
+
+    /**
+     * Tells the launcher that start-up failed, with a message it prints before exiting 1. The
+     * caller should then exit.
+     */
+    public synchronized void failed(String message) {
+        ReadyPipe.send("ERROR " + message.replace('\n', ' '));
+        ReadyPipe.close();
+        notifySystemd("STATUS=failed: " + message.replace('\n', ' '));
+    }
+
+    // ---- launcher side ----------------------------------------------------------------------
+
+    private static void launch(DaemonOptions o) {
+        int exit;
+        try {
+            List<String> self = ownCommandLine();
+            DaemonLauncher.check(o, self);
+            String stage = o.doubleFork() ? "1" : "2";
+            DaemonLauncher.Outcome out = DaemonLauncher.start(o, self, Map.of(o.markerVariable(), stage),
+                    o.readyTimeout(), true, false);
+            switch (out) {
+                case DaemonLauncher.Outcome.Started s -> LOG.info("daemon started (pid {})", s.pid());
+                case DaemonLauncher.Outcome.AlreadyRunning a -> LOG.info("already running{}",
+                        a.pid().map(p -> " (pid " + p + ")").orElse(""));
+            }
+            exit = 0;
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println(e.getMessage());
+            exit = 1;
+        } catch (InterruptedException e) {
+            exit = 1;
+        }
+        System.out.flush();
+        System.err.flush();
+        // halt, not exit: the application's own shutdown hooks belong to the daemon, not to us.
+        Runtime.getRuntime().halt(exit);
+    }
+
+    /** The java binary and this JVM's arguments: /proc/self/exe and /proc/self/cmdline. */
+    static List<String> ownCommandLine() throws IOException {
+        String exe = Files.readSymbolicLink(Path.of("/proc/self/exe")).toString();
+        byte[] raw = Files.readAllBytes(Path.of("/proc/self/cmdline"));
+        List<String> args = new ArrayList<>(Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0")));
+        args.set(0, exe);
+        return args;
+    }
+
+    /** Stage 1: spawn stage 2 outside the session leadership and exit at once. */
+    private static void handOver(DaemonOptions o) throws IOException {
+        ReadyPipe.send("NOTIFY");
+        int readyFd = ReadyPipe.fd();
+        Spawn spawn = Spawn.of(ownCommandLine())
+                .env(o.markerVariable(), "2")
+                .keepIgnored(o.ignoredSignals());
+        if (readyFd >= 0) {
+            spawn.passFd(readyFd, ReadyPipe.CHILD_FD);
+        }
+        inheritedPidfileFd().ifPresent(fd -> spawn.passFd(fd, DaemonLauncher.PIDFILE_CHILD_FD));
+        spawn.start().close();
+        Runtime.getRuntime().halt(0);
+    }
+
+    // ---- daemon side ------------------------------------------------------------------------
+
+    private static Daemon setUp(DaemonOptions o, boolean inPlace, boolean launchedByCli) throws IOException {
+        int pid = Posix.getpid();
+        ReadyPipe.send("NOTIFY");
+        ReadyPipe.send("PID " + pid);
+        if (o.preventCore()) {
+            Posix.setrlimit(Posix.Resource.CORE, new Posix.RLimit(0, 0));
+        }
+        if (inPlace && !launchedByCli) {
+            // A launcher applied these already; in place we do it ourselves.
+            Posix.umask(o.umask());
+            Posix.chdir(o.workingDirectory().toString());
+            redirectStdio(o);
+        }
+        for (Signal s : o.ignoredSignals()) {
+            Posix.sigaction(s, SignalDisposition.IGNORE);
+        }
+        Optional<Pidfile> pidfile = openPidfile(o);
+        if (pidfile.isPresent()) {
+            pidfile.get().write(pid);
+        }
+        if (o.user() != null && Posix.geteuid() == 0) {
+            Privileges.drop(Privileges.lookup(o.user(), o.group()));
+            LOG.info("running as {} (uid {}, gid {})", o.user(), Posix.getuid(), Posix.getgid());
+        }
+        Daemon d = new Daemon(pid, pidfile);
+        Runtime.getRuntime().addShutdownHook(new Thread(d::cleanUp, "daemonkit-cleanup"));
+        LOG.debug("daemon set up: pid {}, sid {}, pidfile {}", pid, Posix.getsid(0), d.pidfile().orElse(null));
+        return d;
+    }
+
+    private static Optional<Pidfile> openPidfile(DaemonOptions o) throws IOException {
+        Optional<Integer> fd = inheritedPidfileFd();
+        String path = System.getenv(DaemonLauncher.ENV_PIDFILE);
+        if (fd.isPresent() && path != null) {
+            Posix.setCloseOnExec(fd.get(), true); // our own children must not hold our lock
+            return Optional.of(Pidfile.adopt(fd.get(), Path.of(path)));
+        }
+        if (o.pidfile() != null) {
+            try {
+                return Optional.of(Pidfile.acquire(o.pidfile()));
+            } catch (AlreadyRunningException e) {
+                throw new IOException("already running" + (e.pid().isPresent() ? " (pid " + e.pid().getAsLong() + ")" : ""), e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The pidfile descriptor a launcher passed, if it is really open. */
+    private static Optional<Integer> inheritedPidfileFd() {
+        String v = System.getenv(DaemonLauncher.ENV_PIDFILE_FD);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            int fd = Integer.parseInt(v.trim());
+            Posix.isCloseOnExec(fd); // EBADF if it is not open
+            return Optional.of(fd);
+        } catch (NumberFormatException | PosixException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void redirectStdio(DaemonOptions o) throws PosixException {
+        int in = Libc.open(o.stdin().toString(), Abi.O_RDONLY | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0);
+        Posix.dup2(in, 0);
+        Posix.close(in);
+        Path out = o.stdout() != null ? o.stdout() : Path.of("/dev/null");
+        Path err = o.stderr() != null ? o.stderr() : out;
+        int flags = Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY;
+        int fd1 = Libc.open(out.toString(), flags, 0644);
+        Posix.dup2(fd1, 1);
+        Posix.close(fd1);
+        int fd2 = Libc.open(err.toString(), flags, 0644);
+        Posix.dup2(fd2, 2);
+        Posix.close(fd2);
+    }
+
+    private void cleanUp() {
+        notifySystemd("STOPPING=1");
+        pidfile.ifPresent(Pidfile::close);
+    }
+
+    private static void notifySystemd(String message) {
+        try {
+            SdNotify.send(message);
+        } catch (PosixException e) {
+            LOG.warn("sd_notify failed: {}", e.getMessage());
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() != null ? e.getMessage() : e.toString();
+        return m.replace('\n', ' ');
+    }
+
+    @Override
+    public String toString() {
+        return "Daemon[pid=" + pid + ", pidfile=" + pidfile().map(Path::toString).orElse("none") + "]";
+    }
+}
