@@ -25,6 +25,7 @@ public final class Main {
                 new RestartCommand(),
                 new StatusCommand(),
                 new RunCommand(),
+                new ServeCommand(),
                 new VersionCommand())) {
             m.put(c.name(), c);
         }

@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Working directory: the daemon's kernel working directory becomes
+ * {@link DaemonOptions#workingDirectory()} ("/" by default, so it never pins a mount point), but
+ * the JVM is launched in the launcher's directory and keeps it as {@code user.dir}: relative
+ * paths given on the command line still mean what the user typed when made absolute with
+ * {@code toAbsolutePath()} — do that before opening them.
+ *
  * <p>Stages, told apart by {@link DaemonOptions#markerVariable()}: the launcher (no marker)
  * spawns stage 1 in a new session and waits; stage 1 spawns stage 2 (not a session leader, so it
  * can never acquire a controlling terminal) and exits; stage 2 finishes the set-up and returns.
@@ -141,7 +147,7 @@ public final class Daemon {
             DaemonLauncher.check(o, self);
             String stage = o.doubleFork() ? "1" : "2";
             DaemonLauncher.Outcome out = DaemonLauncher.start(o, self, Map.of(o.markerVariable(), stage),
-                    o.readyTimeout(), true, false);
+                    o.readyTimeout(), true, true);
             switch (out) {
                 case DaemonLauncher.Outcome.Started s -> LOG.info("daemon started (pid {})", s.pid());
                 case DaemonLauncher.Outcome.AlreadyRunning a -> LOG.info("already running{}",
@@ -196,8 +202,12 @@ public final class Daemon {
         if (inPlace && !launchedByCli) {
             // A launcher applied these already; in place we do it ourselves.
             Posix.umask(o.umask());
-            Posix.chdir(o.workingDirectory().toString());
             redirectStdio(o);
+        }
+        if (!launchedByCli) {
+            // The kernel's cwd only: Java keeps resolving relative paths against the directory it
+            // was launched in (user.dir), so arguments mean what the user typed.
+            Posix.chdir(o.workingDirectory().toString());
         }
         for (Signal s : o.ignoredSignals()) {
             Posix.sigaction(s, SignalDisposition.IGNORE);

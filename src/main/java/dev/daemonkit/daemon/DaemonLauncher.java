@@ -122,13 +122,15 @@ public final class DaemonLauncher {
      * @param grace      how long a program that does not announce readiness must stay alive
      * @param waitReady  true: success only on an explicit READY (a daemonkit-aware program), within
      *                   the options' ready timeout
-     * @param spawnAsUser true: the options' user applies from exec on (POSIX_SPAWN_RESETIDS); false:
-     *                   the daemon starts with our ids and drops them itself after its privileged step
+     * @param relaunch   false: any program, which gets the options' user from exec on
+     *                   (POSIX_SPAWN_RESETIDS) and starts in the working directory; true: a daemonkit
+     *                   JVM re-launching itself, which starts in this directory (so that its arguments
+     *                   resolve as the user typed them) and changes directory and drops privileges itself
      * @throws StartFailedException when it died, reported an error, or was not ready in time; the
      *                              pidfile is removed and nothing is left running
      */
     public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Duration grace,
-            boolean waitReady, boolean spawnAsUser) throws IOException, InterruptedException {
+            boolean waitReady, boolean relaunch) throws IOException, InterruptedException {
         Pidfile pidfile = null;
         if (o.pidfile() != null) {
             try {
@@ -152,7 +154,7 @@ public final class DaemonLauncher {
             writeFd = ready.writeFd();
             Spawn spawn = Spawn.of(command)
                     .newSession()
-                    .directory(o.workingDirectory())
+                    .directory(relaunch ? Path.of("").toAbsolutePath() : o.workingDirectory())
                     .umask(o.umask())
                     .stdin(Redirect.toFile(o.stdin()))
                     .stdout(logFd >= 0 ? Redirect.fd(logFd) : Redirect.NULL)
@@ -167,7 +169,7 @@ public final class DaemonLauncher {
                         .env(ENV_PIDFILE_FD, Integer.toString(PIDFILE_CHILD_FD))
                         .env(ENV_PIDFILE, pidfile.path().toString());
             }
-            child = spawnIgnoring(spawn, o, spawnAsUser);
+            child = spawnIgnoring(spawn, o, !relaunch);
             LOG.debug("spawned {} as pid {}", command, child.pid());
             if (pidfile != null) {
                 pidfile.write(child.pid());

@@ -1,0 +1,105 @@
+package dev.daemonkit.cli;
+
+import dev.daemonkit.daemon.Daemon;
+import dev.daemonkit.daemon.DaemonOptions;
+import dev.daemonkit.posix.Signal;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code daemonkit serve}: the example daemon, a static file server. */
+final class ServeCommand implements Command {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    private static final Duration DRAIN = Duration.ofSeconds(5);
+
+    @Override
+    public String name() {
+        return "serve";
+    }
+
+    @Override
+    public String summary() {
+        return "the example daemon: a static file server (foreground, or detached with --pidfile)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            usage: daemonkit serve --root DIR [--port 9000] [--bind 127.0.0.1] [--pidfile P] [--log FILE]
+
+            Serves the regular files under DIR over HTTP (GET and HEAD; no directory listings;
+            traversal, encoded traversal and symlinks leading out of DIR get 404/400).
+            With --pidfile it daemonizes itself with Daemon.daemonize() and returns once the port
+            is bound (readiness); stop it with 'daemonkit stop --pidfile P'. The access log goes to
+            --log (default: /dev/null when detached, stderr in the foreground).
+            SIGTERM or SIGINT: stop accepting, let requests in flight finish (up to 5 s), exit 0.
+
+            exit: 0 stopped by a signal, or started (detached); 1 cannot listen (port in use...);
+                  2 bad usage (missing --root, not a directory, bad port).""";
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse(name(), argv, Set.of("root", "port", "bind", "pidfile", "log"), Set.of(), 0);
+        if (a.hasCommand()) {
+            throw new UsageException("serve takes no command after --");
+        }
+        Path root = Path.of(a.require("root")).toAbsolutePath();
+        if (!Files.isDirectory(root)) {
+            throw new UsageException("--root " + root + " is not a directory");
+        }
+        int port = a.integer("port", 9000, 0, 65535);
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(a.get("bind").orElse("127.0.0.1"));
+        } catch (UnknownHostException e) {
+            throw new UsageException("--bind: unknown address " + a.get("bind").get());
+        }
+        if (a.get("log").isPresent() && a.get("pidfile").isEmpty()) {
+            throw new UsageException("--log applies to the detached server: add --pidfile");
+        }
+        Optional<Daemon> daemon = Optional.empty();
+        if (a.get("pidfile").isPresent()) {
+            DaemonOptions.Builder o = DaemonOptions.builder().pidfile(Path.of(a.get("pidfile").get()));
+            a.get("log").ifPresent(l -> o.log(Path.of(l)));
+            try {
+                daemon = Optional.of(Daemon.daemonize(o.build())); // the launcher exits inside
+            } catch (IOException e) {
+                err.println("daemonkit serve: " + e.getMessage());
+                return FAILED;
+            }
+        }
+        FileServer server;
+        try {
+            server = new FileServer(root, new InetSocketAddress(bind, port));
+        } catch (IOException e) {
+            daemon.ifPresent(d -> d.failed(e.getMessage()));
+            err.println("daemonkit serve: " + e.getMessage());
+            return FAILED;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        SignalForwarding.forward(List.of(Signal.SIGTERM, Signal.SIGINT), s -> {
+            LOG.info("{}: stopping, requests in flight may finish within {} s", s, DRAIN.toSeconds());
+            stop.countDown();
+        });
+        server.start();
+        String url = "http://" + bind.getHostAddress() + ":" + server.port() + "/";
+        LOG.info("serving {} on {}", root, url);
+        daemon.ifPresent(d -> d.ready("serving " + root + " on " + url));
+        stop.await();
+        server.stop(DRAIN);
+        LOG.info("stopped");
+        return OK;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.daemonkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.daemonkit.testing.Cli;
+import dev.daemonkit.testing.Processes;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The example daemon started through the CLI, checked with a real HTTP client, stopped. */
+class ServeCliTest {
+    @TempDir
+    Path dir;
+    private long pid = -1;
+
+    @AfterEach
+    void cleanUp() {
+        if (pid > 0) {
+            Processes.killAndWait(pid);
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void detachedServerServesLogsAndStopsCleanly() throws Exception {
+        Path root = Files.createDirectory(dir.resolve("www"));
+        Files.writeString(root.resolve("index.html"), "<h1>daemonkit</h1>");
+        Path pidfile = dir.resolve("serve.pid");
+        Path log = dir.resolve("serve.log");
+        int port = freePort();
+        Cli.Result r = Cli.run(dir, "serve", "--root", "www", "--port", Integer.toString(port), "--pidfile",
+                pidfile.toString(), "--log", log.toString());
+        assertEquals(0, r.exitCode(), r.all());
+        pid = Processes.readPid(pidfile).orElseThrow();
+
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, resp.statusCode());
+        assertEquals("<h1>daemonkit</h1>", resp.body());
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(5),
+                () -> read(log).contains("\"GET / HTTP/1.1\" 200 18")), read(log));
+
+        assertEquals(0, Cli.run("status", "--pidfile", pidfile.toString()).exitCode());
+        Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
+        assertEquals(0, stop.exitCode(), stop.all());
+        assertFalse(stop.stdout().contains("SIGKILL"), stop.all());
+        assertFalse(Processes.alive(pid));
+        assertFalse(Files.exists(pidfile));
+        assertTrue(read(log).contains("stopped"), read(log));
+    }
+
+    @Test
+    void portInUseFailsTheLauncher() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path pidfile = dir.resolve("busy.pid");
+            Cli.Result r = Cli.run("serve", "--root", dir.toString(), "--port", Integer.toString(taken.getLocalPort()),
+                    "--pidfile", pidfile.toString());
+            assertEquals(1, r.exitCode(), r.all());
+            assertTrue(r.stderr().contains("Address already in use"), r.all());
+            assertTrue(Processes.eventually(java.time.Duration.ofSeconds(5), () -> !Files.exists(pidfile)));
+            // And in the foreground:
+            Cli.Result fg = Cli.run("serve", "--root", dir.toString(), "--port", Integer.toString(taken.getLocalPort()));
+            assertEquals(1, fg.exitCode(), fg.all());
+            assertTrue(fg.stderr().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), fg.all());
+        }
+    }
+
+    @Test
+    void badInputIsUsageError() throws Exception {
+        assertEquals(2, Cli.run("serve").exitCode());
+        Cli.Result r = Cli.run("serve", "--root", dir.resolve("missing").toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.stderr().contains("is not a directory"), r.all());
+        assertEquals(2, Cli.run("serve", "--root", dir.toString(), "--port", "70000").exitCode());
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+}
