@@ -26,6 +26,8 @@ public final class Main {
                 new StatusCommand(),
                 new RunCommand(),
                 new ServeCommand(),
+                new PsCommand(),
+                new DemoCommand(),
                 new VersionCommand())) {
             m.put(c.name(), c);
         }

@@ -76,7 +76,7 @@ public final class ChildProcess implements AutoCloseable {
     /** The pidfd, while the child has not been reaped and the kernel supports pidfds. */
     public OptionalInt pidfd() {
         synchronized (fdLock) {
-            return pidfd >= 0 ? OptionalInt.of(pidfd) : OptionalInt.empty();
+            return pidfd >= 0 && !exit.isDone() ? OptionalInt.of(pidfd) : OptionalInt.empty();
         }
     }
 

@@ -83,8 +83,9 @@ public record PidLimits(long pidMax, long threadsMax, long tasksNow, long proces
     }
 
     private static OptionalLong readLong(Path p) {
-        try {
-            String s = Files.readString(p).trim();
+        // Not Files.readString: on /proc/sys files (size 0) it returned only the first byte here.
+        try (var in = Files.newInputStream(p)) {
+            String s = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
             return s.equals("max") ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(s));
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();

@@ -293,6 +293,13 @@ public final class Spawn {
                     closeInParent.add(tmp);
                     Libc.posix_spawn_file_actions_adddup2(fa, tmp, p.getKey());
                 }
+                // Below the highest target, close what is not a target (an fd of ours without
+                // close-on-exec would leak otherwise); above it, closefrom does the rest.
+                for (int fd = 3; fd < maxChildFd; fd++) {
+                    if (!passedFds.containsKey(fd)) {
+                        Libc.posix_spawn_file_actions_addclose(fa, fd);
+                    }
+                }
                 if (Libc.hasAddClosefrom()) {
                     Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
                 }
