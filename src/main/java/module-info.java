@@ -13,4 +13,5 @@ module dev.daemonkit {
     exports dev.daemonkit.posix;
     exports dev.daemonkit.process;
     exports dev.daemonkit.daemon;
+    exports dev.daemonkit.supervise;
 }

@@ -26,6 +26,9 @@ public final class Main {
                 new StatusCommand(),
                 new RunCommand(),
                 new ServeCommand(),
+                new SuperviseCommand(),
+                new PreforkCommand(),
+                new CtlCommand(),
                 new PsCommand(),
                 new DemoCommand(),
                 new VersionCommand())) {

@@ -176,6 +176,11 @@ public final class Libc {
     private static final MethodHandle SOCKET = withErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SENDTO = withErrno("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle BIND = withErrno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = withErrno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = withErrno("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKNAME = withErrno("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SETRESUID = withErrno("setresuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SETRESGID = withErrno("setresgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETGROUPS = withErrno("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -980,6 +985,56 @@ public final class Libc {
                 throw fail("sendto(" + fd + ")", c);
             }
             return r;
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** bind(2) to a raw socket address of {@code len} bytes. */
+    public static void bind(int fd, MemorySegment addr, int len, String what) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            checked((int) BIND.invokeExact(c, fd, addr, len), "bind(" + what + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void listen(int fd, int backlog) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            checked((int) LISTEN.invokeExact(c, fd, backlog), "listen(" + fd + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** setsockopt(2) with an int value. */
+    public static void setsockoptInt(int fd, int level, int name, int value) throws PosixException {
+        MemorySegment c = capture();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocateFrom(JAVA_INT, value);
+            checked((int) SETSOCKOPT.invokeExact(c, fd, level, name, v, 4), "setsockopt(" + fd + ", " + name + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** getsockname(2) into {@code addr} (capacity {@code cap}); returns the address length. */
+    public static int getsockname(int fd, MemorySegment addr, int cap) throws PosixException {
+        MemorySegment c = capture();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment len = a.allocateFrom(JAVA_INT, cap);
+            checked((int) GETSOCKNAME.invokeExact(c, fd, addr, len), "getsockname(" + fd + ")", c);
+            return len.get(JAVA_INT, 0);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {

@@ -1,0 +1,55 @@
+package dev.daemonkit.cli;
+
+import dev.daemonkit.supervise.ControlClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** {@code daemonkit ctl}: talk to a running supervisor through its control socket. */
+final class CtlCommand implements Command {
+    @Override
+    public String name() {
+        return "ctl";
+    }
+
+    @Override
+    public String summary() {
+        return "control a running supervisor: status, start/stop/restart NAME, signal, reopen-logs";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            usage: daemonkit ctl (--control SOCK | --pidfile P) REQUEST [NAME]
+
+            requests: status | start NAME | stop NAME | restart NAME | signal SIG | reopen-logs | shutdown
+            NAME is a program, a numprocs group (all its copies) or 'all'. The socket is the one
+            given to supervise/prefork with --control, or derived from their --pidfile (P with .sock).
+
+            exit: 0 done; 1 the supervisor refused or is not running; 2 bad usage.""";
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse(name(), argv, Set.of("control", "pidfile"), Set.of(), 2);
+        if (a.positional().isEmpty()) {
+            throw new UsageException("ctl needs a request: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
+        }
+        Path socket = SuperviseArgs.controlPath(a).orElseThrow(() -> new UsageException("ctl needs --control SOCK or --pidfile P"));
+        String reply;
+        try {
+            reply = ControlClient.request(socket, String.join(" ", a.positional()));
+        } catch (IOException e) {
+            err.println("daemonkit ctl: no supervisor answers on " + socket + " (" + e.getMessage() + ")");
+            return FAILED;
+        }
+        if (reply.startsWith("OK")) {
+            out.print(reply.substring(reply.indexOf('\n') + 1));
+            return OK;
+        }
+        err.print("daemonkit ctl: " + reply.replaceFirst("^ERROR ", ""));
+        return FAILED;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.daemonkit.supervise;
+
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.Signal;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The supervisor's control socket: a unix-domain stream socket, mode 0600 (owner only), one
+ * request line per connection — {@code status}, {@code start NAME}, {@code stop NAME},
+ * {@code restart NAME}, {@code signal NAME SIG}, {@code reopen-logs}, {@code shutdown} — answered
+ * with text lines; the first line is {@code OK} or {@code ERROR message}.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final Supervisor supervisor;
+    private final Thread acceptor;
+
+    /**
+     * Binds the socket (a stale socket file left by a dead supervisor is replaced).
+     *
+     * @throws IOException when the path is in use by a live supervisor or cannot be created
+     */
+    public ControlServer(Path path, Supervisor supervisor) throws IOException {
+        this.path = path.toAbsolutePath();
+        this.supervisor = supervisor;
+        if (Files.exists(this.path)) {
+            if (ControlClient.isAlive(this.path)) {
+                throw new IOException("control socket " + this.path + " is in use by a running supervisor");
+            }
+            Files.delete(this.path);
+        }
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        // Created 0600 from the start: umask 077 around bind (no window where others could connect).
+        int old = Posix.umask(0077);
+        try {
+            server.bind(UnixDomainSocketAddress.of(this.path));
+        } finally {
+            Posix.umask(old);
+        }
+        Files.setPosixFilePermissions(this.path, PosixFilePermissions.fromString("rw-------"));
+        acceptor = Thread.ofPlatform().daemon(true).name("control-socket").start(this::acceptLoop);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try (SocketChannel ch = server.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+                String line = in.readLine();
+                String reply = line == null ? "ERROR empty request\n" : handle(line.trim());
+                OutputStream out = Channels.newOutputStream(ch);
+                out.write(reply.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                if (server.isOpen()) {
+                    LOG.debug("control connection: {}", e.getMessage());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("control request failed", e);
+            }
+        }
+    }
+
+    String handle(String request) {
+        String[] w = request.split("\\s+");
+        try {
+            return switch (w[0]) {
+                case "status" -> "OK\n" + statusText(supervisor.status());
+                case "start", "stop", "restart" -> {
+                    if (w.length != 2) {
+                        yield "ERROR " + w[0] + " needs a program name (or all)\n";
+                    }
+                    int n = switch (w[0]) {
+                        case "start" -> supervisor.start(w[1]);
+                        case "stop" -> supervisor.stop(w[1]);
+                        default -> supervisor.restart(w[1]);
+                    };
+                    yield n == 0 ? "ERROR no such program: " + w[1] + "\n" : "OK\n" + statusText(supervisor.status());
+                }
+                case "signal" -> {
+                    if (w.length != 2) {
+                        yield "ERROR signal needs a signal name\n";
+                    }
+                    supervisor.forward(Signal.parse(w[1]));
+                    yield "OK\n";
+                }
+                case "reopen-logs" -> {
+                    supervisor.reopenLogs();
+                    yield "OK\n";
+                }
+                case "shutdown" -> {
+                    supervisor.shutdown();
+                    yield "OK\n";
+                }
+                default -> "ERROR unknown request '" + w[0] + "' (status, start, stop, restart, signal, reopen-logs, shutdown)\n";
+            };
+        } catch (IllegalArgumentException e) {
+            return "ERROR " + e.getMessage() + "\n";
+        }
+    }
+
+    /** One line per program copy: name, state, pid, time in state, last reason. */
+    public static String statusText(List<Supervisor.ProcessStatus> list) {
+        StringBuilder sb = new StringBuilder();
+        for (Supervisor.ProcessStatus s : list) {
+            long secs = Duration.between(s.since(), Instant.now()).toSeconds();
+            sb.append(String.format("%-20s %-9s %-10s %-12s %s%n", s.name(), s.state(),
+                    s.pid() > 0 ? "pid " + s.pid() : "-", "for " + secs + "s", s.lastReason()));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        Files.deleteIfExists(path);
+        acceptor.interrupt();
+    }
+}

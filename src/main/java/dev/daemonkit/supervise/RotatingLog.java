@@ -1,0 +1,106 @@
+package dev.daemonkit.supervise;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An appending log file rotated by size, as supervisord does: when a write would pass
+ * {@code maxBytes}, {@code f} becomes {@code f.1}, {@code f.1} becomes {@code f.2} ... and the
+ * oldest beyond {@code backups} is deleted. A crash-looping program can therefore never fill the
+ * disk. Thread-safe; shared by a program's stdout and stderr when they go to one file.
+ */
+final class RotatingLog implements AutoCloseable {
+    private final Path file;
+    private final long maxBytes;
+    private final int backups;
+    private OutputStream out;
+    private long size;
+
+    RotatingLog(Path file, long maxBytes, int backups) throws IOException {
+        this.file = file.toAbsolutePath();
+        this.maxBytes = maxBytes;
+        this.backups = backups;
+        open();
+    }
+
+    private void open() throws IOException {
+        out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        size = Files.size(file);
+    }
+
+    /**
+     * Appends, rotating first whenever the chunk would pass the size limit. A chunk is split at
+     * its last line end that still fits, so lines stay whole unless one line alone is larger
+     * than the limit.
+     */
+    synchronized void write(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            long room = maxBytes - size;
+            if (maxBytes <= 0 || len <= room) {
+                append(b, off, len);
+                return;
+            }
+            int cut = -1;
+            for (int i = off + (int) Math.max(0, room) - 1; i >= off; i--) {
+                if (b[i] == '\n') {
+                    cut = i + 1 - off;
+                    break;
+                }
+            }
+            if (cut < 0 && size == 0) {
+                cut = (int) Math.min(len, maxBytes); // one line longer than the limit: hard split
+            }
+            if (cut > 0) {
+                append(b, off, cut);
+                off += cut;
+                len -= cut;
+            }
+            rotate();
+        }
+    }
+
+    private void append(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        out.flush();
+        size += len;
+    }
+
+    private void rotate() throws IOException {
+        out.close();
+        if (backups == 0) {
+            Files.deleteIfExists(file);
+        } else {
+            Files.deleteIfExists(backup(backups));
+            for (int i = backups - 1; i >= 1; i--) {
+                if (Files.exists(backup(i))) {
+                    Files.move(backup(i), backup(i + 1), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.move(file, backup(1), StandardCopyOption.REPLACE_EXISTING);
+        }
+        open();
+    }
+
+    /** Reopens the file (after logrotate moved it away). */
+    synchronized void reopen() throws IOException {
+        out.close();
+        open();
+    }
+
+    private Path backup(int i) {
+        return file.resolveSibling(file.getFileName() + "." + i);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        out.close();
+    }
+}
