@@ -24,7 +24,7 @@ final class CtlCommand implements Command {
         return """
             usage: daemonkit ctl (--control SOCK | --pidfile P) REQUEST [NAME]
 
-            requests: status | start NAME | stop NAME | restart NAME | signal SIG | reopen-logs | shutdown
+            requests: status | start NAME | stop NAME | restart NAME | signal SIG [NAME] | reopen-logs | shutdown
             NAME is a program, a numprocs group (all its copies) or 'all'. The socket is the one
             given to supervise/prefork with --control, or derived from their --pidfile (P with .sock).
 
@@ -33,7 +33,7 @@ final class CtlCommand implements Command {
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(name(), argv, Set.of("control", "pidfile"), Set.of(), 2);
+        Args a = Args.parse(name(), argv, Set.of("control", "pidfile"), Set.of(), 3);
         if (a.positional().isEmpty()) {
             throw new UsageException("ctl needs a request: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
         }

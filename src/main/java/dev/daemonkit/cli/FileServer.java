@@ -39,7 +39,8 @@ final class FileServer {
             Map.entry("pdf", "application/pdf"), Map.entry("jar", "application/java-archive"),
             Map.entry("java", "text/plain; charset=utf-8"), Map.entry("sh", "text/plain; charset=utf-8"));
 
-    private final Path root;
+    private final Path configuredRoot;
+    private volatile Path root;
     private final HttpServer server;
     private final ExecutorService pool;
 
@@ -49,6 +50,7 @@ final class FileServer {
      * @throws IOException "Address already in use" and the like, naming the address
      */
     FileServer(Path root, InetSocketAddress address) throws IOException {
+        this.configuredRoot = root;
         this.root = root.toRealPath();
         try {
             this.server = HttpServer.create(address, 64);
@@ -63,6 +65,15 @@ final class FileServer {
 
     void start() {
         server.start();
+    }
+
+    /**
+     * Reload (SIGHUP): resolves the root again, so a deploy that switches a symlink
+     * ({@code current -> releases/42}) takes effect without a restart.
+     */
+    Path reload() throws IOException {
+        root = configuredRoot.toRealPath();
+        return root;
     }
 
     int port() {
@@ -135,6 +146,7 @@ final class FileServer {
         if (!path.startsWith("/") || path.indexOf('\0') >= 0 || path.indexOf('\\') >= 0) {
             return new Resolution(400, null);
         }
+        Path root = this.root;
         Path candidate = root;
         for (String segment : path.split("/")) {
             if (segment.isEmpty() || segment.equals(".")) {

@@ -24,6 +24,8 @@ public final class Main {
                 new StopCommand(),
                 new RestartCommand(),
                 new StatusCommand(),
+                SignalDaemonCommand.reload(),
+                SignalDaemonCommand.reopenLogs(),
                 new RunCommand(),
                 new ServeCommand(),
                 new SuperviseCommand(),

@@ -2,6 +2,9 @@ package dev.daemonkit.cli;
 
 import dev.daemonkit.daemon.Daemon;
 import dev.daemonkit.daemon.DaemonOptions;
+import dev.daemonkit.daemon.Privileges;
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,21 +40,26 @@ final class ServeCommand implements Command {
     public String usage() {
         return """
             usage: daemonkit serve --root DIR [--port 9000] [--bind 127.0.0.1] [--pidfile P] [--log FILE]
+                                   [--user U [--group G]] [--prevent-core]
 
             Serves the regular files under DIR over HTTP (GET and HEAD; no directory listings;
             traversal, encoded traversal and symlinks leading out of DIR get 404/400).
             With --pidfile it daemonizes itself with Daemon.daemonize() and returns once the port
             is bound (readiness); stop it with 'daemonkit stop --pidfile P'. The access log goes to
             --log (default: /dev/null when detached, stderr in the foreground).
+            --user/--group: bind first (as root, e.g. port 80), then switch to that account for good.
             SIGTERM or SIGINT: stop accepting, let requests in flight finish (up to 5 s), exit 0.
+            SIGHUP ('daemonkit reload'): resolve --root again (a switched 'current' symlink takes effect).
+            SIGUSR1 ('daemonkit reopen-logs'): reopen --log after logrotate moved it.
 
-            exit: 0 stopped by a signal, or started (detached); 1 cannot listen (port in use...);
-                  2 bad usage (missing --root, not a directory, bad port).""";
+            exit: 0 stopped by a signal, or started (detached); 1 cannot listen (port in use...),
+                  or cannot switch user; 2 bad usage (missing --root, not a directory, bad port).""";
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(name(), argv, Set.of("root", "port", "bind", "pidfile", "log"), Set.of(), 0);
+        Args a = Args.parse(name(), argv, Set.of("root", "port", "bind", "pidfile", "log", "user", "group"),
+                Set.of("prevent-core"), 0);
         if (a.hasCommand()) {
             throw new UsageException("serve takes no command after --");
         }
@@ -69,36 +77,77 @@ final class ServeCommand implements Command {
         if (a.get("log").isPresent() && a.get("pidfile").isEmpty()) {
             throw new UsageException("--log applies to the detached server: add --pidfile");
         }
+        if (a.get("group").isPresent() && a.get("user").isEmpty()) {
+            throw new UsageException("--group needs --user");
+        }
+        Optional<Privileges.Account> account = Optional.empty();
+        if (a.get("user").isPresent()) {
+            try {
+                account = Optional.of(Privileges.lookup(a.get("user").get(), a.get("group").orElse(null)));
+            } catch (PosixException e) {
+                throw new UsageException("--user/--group: " + e.getMessage());
+            }
+        }
+        FileServer[] server = new FileServer[1];
+        InetSocketAddress address = new InetSocketAddress(bind, port);
         Optional<Daemon> daemon = Optional.empty();
         if (a.get("pidfile").isPresent()) {
-            DaemonOptions.Builder o = DaemonOptions.builder().pidfile(Path.of(a.get("pidfile").get()));
+            DaemonOptions.Builder o = DaemonOptions.builder().pidfile(Path.of(a.get("pidfile").get()))
+                    .preventCore(a.flag("prevent-core"))
+                    // Bound while still root, before the switch to --user: port 80 works.
+                    .privilegedStep(() -> server[0] = new FileServer(root, address));
             a.get("log").ifPresent(l -> o.log(Path.of(l)));
+            a.get("user").ifPresent(o::user);
+            a.get("group").ifPresent(o::group);
             try {
                 daemon = Optional.of(Daemon.daemonize(o.build())); // the launcher exits inside
             } catch (IOException e) {
                 err.println("daemonkit serve: " + e.getMessage());
                 return FAILED;
             }
+        } else {
+            try {
+                server[0] = new FileServer(root, address);
+            } catch (IOException e) {
+                err.println("daemonkit serve: " + e.getMessage());
+                return FAILED;
+            }
+            if (a.flag("prevent-core")) {
+                Posix.setrlimit(Posix.Resource.CORE, new Posix.RLimit(0, 0));
+            }
+            if (account.isPresent()) {
+                try {
+                    Privileges.drop(account.get());
+                } catch (PosixException e) {
+                    err.println("daemonkit serve: " + e.getMessage());
+                    return FAILED;
+                }
+            }
         }
-        FileServer server;
-        try {
-            server = new FileServer(root, new InetSocketAddress(bind, port));
-        } catch (IOException e) {
-            daemon.ifPresent(d -> d.failed(e.getMessage()));
-            err.println("daemonkit serve: " + e.getMessage());
-            return FAILED;
-        }
+        FileServer fs = server[0];
         CountDownLatch stop = new CountDownLatch(1);
         SignalForwarding.forward(List.of(Signal.SIGTERM, Signal.SIGINT), s -> {
             LOG.info("{}: stopping, requests in flight may finish within {} s", s, DRAIN.toSeconds());
             stop.countDown();
         });
-        server.start();
-        String url = "http://" + bind.getHostAddress() + ":" + server.port() + "/";
+        Runnable reload = () -> {
+            try {
+                LOG.info("reloaded: serving {}", fs.reload());
+            } catch (IOException e) {
+                LOG.error("reload failed, still serving the previous root: {}", e.toString());
+            }
+        };
+        if (daemon.isPresent()) {
+            daemon.get().onReload(reload);
+        } else {
+            SignalForwarding.forward(List.of(Signal.SIGHUP), s -> reload.run());
+        }
+        fs.start();
+        String url = "http://" + bind.getHostAddress() + ":" + fs.port() + "/";
         LOG.info("serving {} on {}", root, url);
         daemon.ifPresent(d -> d.ready("serving " + root + " on " + url));
         stop.await();
-        server.stop(DRAIN);
+        fs.stop(DRAIN);
         LOG.info("stopped");
         return OK;
     }

@@ -30,7 +30,7 @@ final class SuperviseArgs {
     }
 
     static final Set<String> VALUED = Set.of("restart", "start-retries", "start-seconds", "backoff-max", "stop-signal",
-            "stop-timeout", "pidfile", "log", "control", "program-log", "map-signal", "remap-exit", "exit-codes");
+            "stop-timeout", "pidfile", "log", "control", "program-log", "map-signal", "remap-exit", "exit-codes", "pdeathsig");
     static final Set<String> FLAGS = Set.of("subreaper", "signal-group");
 
     static final String OPTIONS_HELP = """
@@ -43,6 +43,8 @@ final class SuperviseArgs {
               --signal-group       give the program its own process group and signal the whole group
               --map-signal A:B     forward signal A as B, e.g. TERM:QUIT (repeatable; dumb-init -r)
               --remap-exit N       report exit status N as 0 (tini -e)
+              --pdeathsig SIG      the program gets SIG if the supervisor dies, even by SIGKILL
+                                   (PR_SET_PDEATHSIG, set through util-linux setpriv)
               --program-log FILE   the program's stdout and stderr, appended, rotated at 10 MiB, 5 kept
               --subreaper          become a child subreaper: orphans of the program are re-parented to
                                    the supervisor and reaped (for programs that double-fork; containers)
@@ -70,6 +72,9 @@ final class SuperviseArgs {
         b.stopSignal(a.signal("stop-signal", Signal.SIGTERM));
         b.stopTimeout(a.duration("stop-timeout", Duration.ofSeconds(10)));
         b.signalGroup(a.flag("signal-group"));
+        if (a.get("pdeathsig").isPresent()) {
+            b.parentDeathSignal(a.signal("pdeathsig", Signal.SIGTERM));
+        }
         if (a.get("exit-codes").isPresent()) {
             Set<Integer> codes = new HashSet<>();
             for (String c : a.get("exit-codes").get().split(",")) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -55,11 +56,19 @@ public final class Daemon {
 
     private final int pid;
     private final Optional<Pidfile> pidfile;
+    private final LogFiles logs;
+    private final List<Runnable> reloadActions = new CopyOnWriteArrayList<>();
+    private final List<Runnable> reopenActions = new CopyOnWriteArrayList<>();
     private volatile boolean ready;
 
-    private Daemon(int pid, Optional<Pidfile> pidfile) {
+    private Daemon(int pid, Optional<Pidfile> pidfile, LogFiles logs) {
         this.pid = pid;
         this.pidfile = pidfile;
+        this.logs = logs;
+    }
+
+    /** The files fds 1 and 2 were sent to, as far as this process knows them. */
+    record LogFiles(Optional<Path> stdout, Optional<Path> stderr) {
     }
 
     /**
@@ -136,6 +145,96 @@ public final class Daemon {
         ReadyPipe.send("ERROR " + message.replace('\n', ' '));
         ReadyPipe.close();
         notifySystemd("STATUS=failed: " + message.replace('\n', ' '));
+    }
+
+    /**
+     * Runs {@code action} on SIGHUP, the conventional "reload your configuration" (nginx,
+     * sshd, jsvc). SIGHUP is ignored by default; registering an action makes the daemon catch it
+     * instead. {@code daemonkit reload --pidfile P} sends it.
+     */
+    public void onReload(Runnable action) {
+        reloadActions.add(action);
+        catchSignal(Signal.SIGHUP, () -> {
+            LOG.info("SIGHUP: reloading");
+            reloadActions.forEach(Daemon::runLogged);
+        });
+    }
+
+    /**
+     * Runs {@code action} after the daemon reopened its log files on SIGUSR1 (the daemon does
+     * that by itself for its stdout/stderr log); use it for log files of the application's own.
+     */
+    public void onReopenLogs(Runnable action) {
+        reopenActions.add(action);
+    }
+
+    /**
+     * Reopens the log file(s) behind fds 1 and 2 by path, the way logrotate expects after it
+     * moved them: a line written before goes to the moved file, a line after to the new one,
+     * none is lost. Called on SIGUSR1 ({@code daemonkit reopen-logs --pidfile P}).
+     */
+    public synchronized void reopenLogs() throws PosixException {
+        int flags = Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY;
+        if (logs.stdout().isPresent()) {
+            System.out.flush();
+            int fd = Libc.open(logs.stdout().get().toString(), flags, 0644);
+            Posix.dup2(fd, 1);
+            if (logs.stderr().equals(logs.stdout())) {
+                System.err.flush();
+                Posix.dup2(fd, 2);
+            }
+            Posix.close(fd);
+        }
+        if (logs.stderr().isPresent() && !logs.stderr().equals(logs.stdout())) {
+            System.err.flush();
+            int fd = Libc.open(logs.stderr().get().toString(), flags, 0644);
+            Posix.dup2(fd, 2);
+            Posix.close(fd);
+        }
+        LOG.info("reopened log files {}", logs.stdout().or(logs::stderr).map(Path::toString).orElse("(none)"));
+        reopenActions.forEach(Daemon::runLogged);
+    }
+
+    private void handleSignals(DaemonOptions o) {
+        if (!o.ignoredSignals().contains(Signal.SIGUSR1)) {
+            catchSignal(Signal.SIGUSR1, () -> {
+                try {
+                    reopenLogs();
+                } catch (PosixException e) {
+                    LOG.error("SIGUSR1: cannot reopen logs: {}", e.getMessage());
+                }
+            });
+        }
+    }
+
+    private static void catchSignal(Signal s, Runnable action) {
+        // The JVM refuses to handle a signal that is SIG_IGN (as SIGHUP is in a daemon), so
+        // the disposition goes back to default first; the JVM's handler replaces it at once.
+        try {
+            Posix.sigaction(s, SignalDisposition.DEFAULT);
+        } catch (PosixException e) {
+            throw new IllegalStateException("cannot catch " + s + ": " + e.getMessage(), e);
+        }
+        sun.misc.Signal.handle(new sun.misc.Signal(s.name().substring(3)), ignored -> action.run());
+    }
+
+    private static void runLogged(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.error("signal action failed", e);
+        }
+    }
+
+    /** The log paths: from the options, or from the environment when a launcher opened them. */
+    private static LogFiles logFiles(DaemonOptions o, boolean launchedByCli) {
+        if (launchedByCli) {
+            return new LogFiles(Optional.ofNullable(System.getenv(DaemonLauncher.ENV_STDOUT)).map(Path::of),
+                    Optional.ofNullable(System.getenv(DaemonLauncher.ENV_STDERR)).map(Path::of));
+        }
+        // Absolute against user.dir (the launch directory), since open(2) would use the kernel's cwd.
+        return new LogFiles(Optional.ofNullable(o.stdout()).map(Path::toAbsolutePath),
+                Optional.ofNullable(o.stderr()).map(Path::toAbsolutePath));
     }
 
     // ---- launcher side ----------------------------------------------------------------------
@@ -216,11 +315,27 @@ public final class Daemon {
         if (pidfile.isPresent()) {
             pidfile.get().write(pid);
         }
-        if (o.user() != null && Posix.geteuid() == 0) {
-            Privileges.drop(Privileges.lookup(o.user(), o.group()));
+        if (o.privilegedStep() != null) {
+            o.privilegedStep().run();
+        }
+        LogFiles logs = logFiles(o, launchedByCli);
+        if (o.user() != null) {
+            Privileges.Account account = Privileges.lookup(o.user(), o.group());
+            if (Posix.geteuid() == 0) {
+                // The log was created by root; the daemon must still be able to reopen it on SIGUSR1.
+                for (Optional<Path> log : List.of(logs.stdout(), logs.stderr())) {
+                    if (log.isPresent() && Files.isRegularFile(log.get())) {
+                        Files.setAttribute(log.get(), "unix:uid", account.uid());
+                        Files.setAttribute(log.get(), "unix:gid", account.gid());
+                    }
+                }
+            }
+            // Throws unless every id reads back as asked: a daemon never goes on as root by mistake.
+            Privileges.drop(account);
             LOG.info("running as {} (uid {}, gid {})", o.user(), Posix.getuid(), Posix.getgid());
         }
-        Daemon d = new Daemon(pid, pidfile);
+        Daemon d = new Daemon(pid, pidfile, logs);
+        d.handleSignals(o);
         Runtime.getRuntime().addShutdownHook(new Thread(d::cleanUp, "daemonkit-cleanup"));
         LOG.debug("daemon set up: pid {}, sid {}, pidfile {}", pid, Posix.getsid(0), d.pidfile().orElse(null));
         return d;
@@ -262,6 +377,11 @@ public final class Daemon {
         int in = Libc.open(o.stdin().toString(), Abi.O_RDONLY | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0);
         Posix.dup2(in, 0);
         Posix.close(in);
+        if (o.stdout() == null && o.stderr() == null) {
+            // Not detached and no log asked for: keep stdout/stderr, which under systemd are the
+            // journal (Type=simple/notify).
+            return;
+        }
         Path out = o.stdout() != null ? o.stdout() : Path.of("/dev/null");
         Path err = o.stderr() != null ? o.stderr() : out;
         int flags = Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY;

@@ -7,6 +7,7 @@ import dev.daemonkit.posix.Signal;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -289,6 +290,20 @@ public final class DaemonControl {
         } finally {
             Posix.close(pidfd);
         }
+    }
+
+    /**
+     * Whether the process has a handler for the signal (SigCgt in /proc/PID/status): sending
+     * SIGHUP or SIGUSR1 to a program that does not catch it would kill it instead of reloading.
+     */
+    public static boolean catches(int pid, Signal signal) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("SigCgt:")) {
+                long mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                return (mask & (1L << (signal.number() - 1))) != 0;
+            }
+        }
+        return false;
     }
 
     /** 3d4h, 2h5m, 4m10s, 12s. */

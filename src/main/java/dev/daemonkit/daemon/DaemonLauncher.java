@@ -45,6 +45,10 @@ public final class DaemonLauncher {
     public static final String ENV_PIDFILE_FD = "DAEMONKIT_PIDFILE_FD";
     /** Environment variable naming the pidfile's path. */
     public static final String ENV_PIDFILE = "DAEMONKIT_PIDFILE";
+    /** The daemon's stdout log path, so a daemonkit daemon can reopen it on SIGUSR1. */
+    public static final String ENV_STDOUT = "DAEMONKIT_STDOUT";
+    /** The daemon's stderr log path. */
+    public static final String ENV_STDERR = "DAEMONKIT_STDERR";
     /** The fd number the pidfile gets in the daemon. */
     static final int PIDFILE_CHILD_FD = 4;
     /** How long a program that does not use daemonkit's readiness must stay alive to count as started. */
@@ -162,6 +166,12 @@ public final class DaemonLauncher {
                     .passFd(writeFd, ReadyPipe.CHILD_FD)
                     .env(ReadyPipe.ENV_FD, Integer.toString(ReadyPipe.CHILD_FD))
                     .keepIgnored(o.ignoredSignals());
+            if (o.stdout() != null) {
+                spawn.env(ENV_STDOUT, o.stdout().toAbsolutePath().toString());
+            }
+            if (o.stderr() != null) {
+                spawn.env(ENV_STDERR, o.stderr().toAbsolutePath().toString());
+            }
             o.environment().forEach(spawn::env);
             extraEnv.forEach(spawn::env);
             if (pidfile != null) {

@@ -30,16 +30,28 @@ import java.util.Set;
  * @param ignoredSignals   set to SIG_IGN in the daemon; default SIGHUP, SIGTTIN, SIGTTOU, SIGPIPE
  * @param user             account to switch to after the pidfile and logs are open; null keeps the current one
  * @param group            group for that account; null means the user's primary group
- * @param detach           false: no re-launch, set up this very process (systemd Type=simple/notify)
+ * @param detach           false: no re-launch, set up this very process (systemd Type=simple/notify);
+ *                         stdout/stderr then stay where they are (the journal) unless a log is given
  * @param doubleFork       true (default): a second stage so the daemon is not a session leader
  *                         and can never acquire a controlling terminal
  * @param preventCore      RLIMIT_CORE 0, as python-daemon's prevent_core
  * @param markerVariable   environment variable that tells the re-launched JVM which stage it is
  * @param environment      extra environment for the daemon
+ * @param privilegedStep   run in the daemon after the pidfile is written and before the switch
+ *                         to {@code user}, while still root: bind port 80, open a root-only
+ *                         file (jsvc's init()); null for none
  */
 public record DaemonOptions(Path pidfile, Path workingDirectory, int umask, Path stdin, Path stdout, Path stderr,
         Duration readyTimeout, Set<Signal> ignoredSignals, String user, String group, boolean detach,
-        boolean doubleFork, boolean preventCore, String markerVariable, Map<String, String> environment) {
+        boolean doubleFork, boolean preventCore, String markerVariable, Map<String, String> environment,
+        PrivilegedStep privilegedStep) {
+
+    /** What a daemon does as root before it drops to its user (see {@code privilegedStep}). */
+    @FunctionalInterface
+    public interface PrivilegedStep {
+        /** Runs once; an exception fails the start and the launcher reports its message. */
+        void run() throws java.io.IOException;
+    }
 
     /** The default marker variable. */
     public static final String DEFAULT_MARKER = "DAEMONKIT_STAGE";
@@ -78,6 +90,13 @@ public record DaemonOptions(Path pidfile, Path workingDirectory, int umask, Path
         private boolean preventCore;
         private String markerVariable = DEFAULT_MARKER;
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private PrivilegedStep privilegedStep;
+
+        /** Code to run while still root, before the switch to {@link #user(String)}. */
+        public Builder privilegedStep(PrivilegedStep step) {
+            privilegedStep = step;
+            return this;
+        }
 
         public Builder pidfile(Path p) {
             pidfile = p == null ? null : p.toAbsolutePath();
@@ -165,7 +184,7 @@ public record DaemonOptions(Path pidfile, Path workingDirectory, int umask, Path
         public DaemonOptions build() {
             return new DaemonOptions(pidfile, workingDirectory, umask, stdin, stdout, stderr == null ? stdout : stderr,
                     readyTimeout, ignoredSignals, user, group, detach, doubleFork, preventCore, markerVariable,
-                    environment);
+                    environment, privilegedStep);
         }
     }
 }

@@ -68,6 +68,7 @@ public final class Spawn {
     private Integer umask;
     private final Map<Integer, Integer> passedFds = new LinkedHashMap<>();
     private Reaper reaper;
+    private dev.daemonkit.posix.Signal parentDeathSignal;
 
     private Spawn(List<String> command) {
         if (command.isEmpty()) {
@@ -227,6 +228,25 @@ public final class Spawn {
     }
 
     /**
+     * Asks the kernel to send {@code signal} to the child when its parent dies
+     * (PR_SET_PDEATHSIG), so it does not outlive a supervisor that was SIGKILLed. prctl would have
+     * to run in the child between fork and exec, which posix_spawn cannot do and a JVM must not
+     * fork for; so the child is started through util-linux's {@code setpriv --pdeathsig}, which
+     * sets it and then execs the program (the setting survives exec).
+     *
+     * <p>Limits, from the kernel: the signal comes when the parent <em>thread</em> that spawned
+     * the child exits, not only the process — spawn from a thread that lives as long as the
+     * parent (the supervisor's event thread does); it is cleared when the child execs a set-uid
+     * program; and it does not reach grandchildren.
+     *
+     * @throws IllegalStateException at {@link #start()} if setpriv is not installed
+     */
+    public Spawn parentDeathSignal(dev.daemonkit.posix.Signal signal) {
+        this.parentDeathSignal = Objects.requireNonNull(signal);
+        return this;
+    }
+
+    /**
      * Starts the child.
      *
      * @throws PosixException ENOENT naming the program when it does not exist (or is not in PATH),
@@ -236,6 +256,19 @@ public final class Spawn {
     public ChildProcess start() throws PosixException {
         Map<String, String> env = environment != null ? environment : null;
         String program = resolveProgram(env);
+        List<String> argvList = command;
+        if (parentDeathSignal != null) {
+            String setpriv;
+            try {
+                setpriv = findProgram("setpriv");
+            } catch (PosixException e) {
+                throw new IllegalStateException("a parent-death signal needs setpriv (util-linux), which is not in PATH");
+            }
+            List<String> wrapped = new ArrayList<>(List.of(setpriv, "--pdeathsig", parentDeathSignal.name(), "--", program));
+            wrapped.addAll(command.subList(1, command.size()));
+            argvList = wrapped;
+            program = setpriv;
+        }
         checkDirectory();
         Reaper r = reaper != null ? reaper : Reaper.shared();
 
@@ -308,7 +341,7 @@ public final class Spawn {
                     Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(d), d);
                 }
 
-                MemorySegment argv = cStringArray(arena, command);
+                MemorySegment argv = cStringArray(arena, argvList);
                 MemorySegment envp = env == null ? cStringArray(arena, environList(System.getenv()))
                         : cStringArray(arena, environList(env));
                 MemorySegment pidOut = arena.allocate(JAVA_INT);

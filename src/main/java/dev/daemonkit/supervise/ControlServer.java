@@ -101,11 +101,16 @@ public final class ControlServer implements AutoCloseable {
                     yield n == 0 ? "ERROR no such program: " + w[1] + "\n" : "OK\n" + statusText(supervisor.status());
                 }
                 case "signal" -> {
-                    if (w.length != 2) {
-                        yield "ERROR signal needs a signal name\n";
+                    if (w.length != 2 && w.length != 3) {
+                        yield "ERROR signal needs a signal name, and optionally a program name\n";
                     }
-                    supervisor.forward(Signal.parse(w[1]));
-                    yield "OK\n";
+                    Signal sig = Signal.parse(w[1]);
+                    if (w.length == 2) {
+                        supervisor.forward(sig);
+                        yield "OK\n";
+                    }
+                    int n = supervisor.forward(sig, w[2]);
+                    yield n == 0 ? "ERROR no such program: " + w[2] + "\n" : "OK\n";
                 }
                 case "reopen-logs" -> {
                     supervisor.reopenLogs();

@@ -133,6 +133,9 @@ final class ManagedProcess {
         if (spec.signalGroup()) {
             s.newProcessGroup();
         }
+        if (spec.parentDeathSignal() != null) {
+            s.parentDeathSignal(spec.parentDeathSignal());
+        }
         if (spec.listenFd() >= 0) {
             s.stdin(Redirect.fd(spec.listenFd())).env("DAEMONKIT_LISTEN_FD", "0");
         } else {
@@ -143,7 +146,7 @@ final class ManagedProcess {
         s.env("SUPERVISOR_PROCESS_NAME", name);
         try {
             child = s.start();
-        } catch (PosixException e) {
+        } catch (PosixException | IllegalStateException e) {
             child = null;
             failedStart("cannot spawn: " + e.getMessage());
             return;

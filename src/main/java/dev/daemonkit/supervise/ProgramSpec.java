@@ -33,11 +33,14 @@ import java.util.Set;
  * @param signalMap     rewrite forwarded signals (dumb-init -r): e.g. TERM → QUIT
  * @param pidfile       for a program that daemonizes itself: after it exits 0, track the pid in this file
  * @param listenFd      a listening socket to hand over as fd 0 (prefork), or -1
+ * @param parentDeathSignal sent to the program if the supervisor dies (PR_SET_PDEATHSIG via
+ *                      setpriv, see {@code Spawn.parentDeathSignal}); null for none
  */
 public record ProgramSpec(String name, List<String> command, RestartPolicy restart, Set<Integer> exitCodes,
         Duration startSeconds, int startRetries, Duration backoffMax, Signal stopSignal, Duration stopTimeout,
         int numprocs, Path stdoutLog, Path stderrLog, long logMaxBytes, int logBackups, Map<String, String> environment,
-        Path directory, boolean signalGroup, Map<Signal, Signal> signalMap, Path pidfile, int listenFd) {
+        Path directory, boolean signalGroup, Map<Signal, Signal> signalMap, Path pidfile, int listenFd,
+        Signal parentDeathSignal) {
 
     public ProgramSpec {
         Objects.requireNonNull(name, "name");
@@ -83,6 +86,13 @@ public record ProgramSpec(String name, List<String> command, RestartPolicy resta
         private final Map<Signal, Signal> signalMap = new EnumMap<>(Signal.class);
         private Path pidfile;
         private int listenFd = -1;
+        private Signal parentDeathSignal;
+
+        /** Signal the program gets when the supervisor dies, even by SIGKILL. */
+        public Builder parentDeathSignal(Signal s) {
+            parentDeathSignal = s;
+            return this;
+        }
 
         private Builder(String name, List<String> command) {
             this.name = name;
@@ -182,7 +192,7 @@ public record ProgramSpec(String name, List<String> command, RestartPolicy resta
         public ProgramSpec build() {
             return new ProgramSpec(name, command, restart, exitCodes, startSeconds, startRetries, backoffMax,
                     stopSignal, stopTimeout, numprocs, stdoutLog, stderrLog, logMaxBytes, logBackups, environment,
-                    directory, signalGroup, signalMap, pidfile, listenFd);
+                    directory, signalGroup, signalMap, pidfile, listenFd, parentDeathSignal);
         }
     }
 }

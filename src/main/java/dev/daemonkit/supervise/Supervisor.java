@@ -171,6 +171,11 @@ public final class Supervisor implements AutoCloseable {
         post(() -> processes.forEach(p -> p.forward(s)));
     }
 
+    /** Forwards a signal to the named program(s) only; returns how many matched. */
+    public int forward(Signal s, String name) {
+        return each(name, p -> p.forward(s));
+    }
+
     /**
      * Stops every program in reverse order of the configuration, each with its stop signal and
      * timeout, and completes {@link #finished()}.

@@ -20,14 +20,14 @@ import java.util.Set;
  * true / false), exitcodes, startsecs, startretries, backoff_max, stopsignal, stopwaitsecs,
  * numprocs, stdout_logfile, stderr_logfile, redirect_stderr, logfile_maxbytes (10MB, 512KB, 0),
  * logfile_backups, environment (A="1",B=2), directory, stopasgroup (or killasgroup),
- * signal_map (TERM:QUIT,HUP:USR1), pidfile. Durations are seconds or 500ms / 10s / 2m.
+ * signal_map (TERM:QUIT,HUP:USR1), pidfile, pdeathsig (signal sent if the supervisor dies). Durations are seconds or 500ms / 10s / 2m.
  * Unknown keys and sections are errors, reported with file and line.
  */
 public final class SupervisorConfig {
     private static final Set<String> KEYS = Set.of("command", "restart", "autorestart", "exitcodes", "startsecs",
             "startretries", "backoff_max", "stopsignal", "stopwaitsecs", "numprocs", "stdout_logfile", "stderr_logfile",
             "redirect_stderr", "logfile_maxbytes", "logfile_backups", "environment", "directory", "stopasgroup",
-            "killasgroup", "signal_map", "pidfile");
+            "killasgroup", "signal_map", "pidfile", "pdeathsig");
 
     private SupervisorConfig() {
     }
@@ -144,6 +144,7 @@ public final class SupervisorConfig {
             }
         });
         opt(kv, "pidfile", v -> b.pidfile(base.resolve(v)));
+        opt(kv, "pdeathsig", v -> b.parentDeathSignal(Signal.parse(v)));
         return b.build();
     }
 
