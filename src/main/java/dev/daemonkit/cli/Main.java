@@ -108,7 +108,7 @@ public final class Main {
         out.println();
         out.println("commands:");
         for (Command c : commands.values()) {
-            out.printf("  %-10s %s%n", c.name(), c.summary());
+            out.printf("  %-12s %s%n", c.name(), c.summary());
         }
         out.println();
         out.println("Every command has --help. Durations: 500ms, 10s, 2m. Signals: TERM, SIGTERM or 15.");

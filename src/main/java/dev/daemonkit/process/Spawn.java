@@ -337,7 +337,7 @@ public final class Spawn {
                     Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
                 }
                 if (directory != null) {
-                    String d = directory.toString();
+                    String d = directory.toAbsolutePath().toString();
                     Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(d), d);
                 }
 
@@ -451,14 +451,17 @@ public final class Spawn {
     private String resolveProgram(Map<String, String> env) throws PosixException {
         String program = command.get(0);
         if (program.contains("/") || !searchPath) {
-            Path p = Path.of(program);
+            // A relative program is relative to the child's directory when one is set (the child
+            // execs after its chdir), else to user.dir — made absolute, because the kernel's cwd
+            // of a daemonized JVM is "/" while Java keeps resolving against the launch directory.
+            Path p = directory != null ? directory.toAbsolutePath().resolve(program) : Path.of(program).toAbsolutePath();
             if (!Files.exists(p)) {
                 throw Libc.error("posix_spawn(" + program + ")", Errno.ENOENT.number());
             }
             if (Files.isDirectory(p) || !Files.isExecutable(p)) {
                 throw Libc.error("posix_spawn(" + program + ")", Errno.EACCES.number());
             }
-            return program;
+            return p.toString();
         }
         String path = env != null ? env.get("PATH") : System.getenv("PATH");
         if (path == null || path.isEmpty()) {
@@ -469,7 +472,7 @@ public final class Spawn {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
             if (Files.isRegularFile(candidate)) {
                 if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
+                    return candidate.toAbsolutePath().toString();
                 }
                 sawNonExecutable = true;
             }

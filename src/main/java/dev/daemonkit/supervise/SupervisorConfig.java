@@ -21,7 +21,9 @@ import java.util.Set;
  * numprocs, stdout_logfile, stderr_logfile, redirect_stderr, logfile_maxbytes (10MB, 512KB, 0),
  * logfile_backups, environment (A="1",B=2), directory, stopasgroup (or killasgroup),
  * signal_map (TERM:QUIT,HUP:USR1), pidfile, pdeathsig (signal sent if the supervisor dies). Durations are seconds or 500ms / 10s / 2m.
- * Unknown keys and sections are errors, reported with file and line.
+ * Relative paths — a command's program when it contains a slash, logs, directory, pidfile — are
+ * relative to the config file's directory. Unknown keys and sections are errors, reported with
+ * file and line.
  */
 public final class SupervisorConfig {
     private static final Set<String> KEYS = Set.of("command", "restart", "autorestart", "exitcodes", "startsecs",
@@ -103,7 +105,13 @@ public final class SupervisorConfig {
         if (command == null || command.isBlank()) {
             throw new IllegalArgumentException("command is missing");
         }
-        ProgramSpec.Builder b = ProgramSpec.builder(name, splitCommand(command));
+        List<String> argv = new ArrayList<>(splitCommand(command));
+        if (argv.get(0).contains("/") && !argv.get(0).startsWith("/")) {
+            // ./bin/app means next to the config file, wherever the supervisor was started from
+            // (and it may daemonize into /).
+            argv.set(0, base.resolve(argv.get(0)).normalize().toString());
+        }
+        ProgramSpec.Builder b = ProgramSpec.builder(name, argv);
         String restart = kv.getOrDefault("restart", kv.get("autorestart"));
         if (restart != null) {
             b.restart(RestartPolicy.parse(restart));

@@ -40,13 +40,7 @@ class OpsCliTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Path p : pidfiles) {
-            Processes.readPid(p).ifPresent(toKill::add);
-            if (Files.exists(p)) {
-                Cli.run("stop", "--pidfile", p.toString(), "--timeout", "5s");
-            }
-        }
-        toKill.forEach(Processes::killAndWait);
+        Processes.stopAll(pidfiles, toKill);
     }
 
     private int serve(Path root, Path pidfile, Path log, String... more) throws Exception {

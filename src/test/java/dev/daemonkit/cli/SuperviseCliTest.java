@@ -41,13 +41,7 @@ class SuperviseCliTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Path p : pidfiles) {
-            Processes.readPid(p).ifPresent(toKill::add);
-            if (Files.exists(p)) {
-                Cli.run("stop", "--pidfile", p.toString(), "--timeout", "5s");
-            }
-        }
-        toKill.forEach(Processes::killAndWait);
+        Processes.stopAll(pidfiles, toKill);
     }
 
     @Test

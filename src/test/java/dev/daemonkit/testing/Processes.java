@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Test cleanup and /proc probes: kill only pids the test started, and wait until they are gone. */
@@ -48,19 +49,21 @@ public final class Processes {
 
     /** Waits until the pid is gone or a zombie; returns whether it is. */
     public static boolean waitGone(long pid, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!alive(pid)) {
-                return true;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+        return eventually(timeout, () -> !alive(pid));
+    }
+
+    /**
+     * Test clean-up for daemons started through pidfiles: stops each with the CLI (which also
+     * removes the pidfile), then SIGKILLs and waits for every pid the test recorded.
+     */
+    public static void stopAll(List<Path> pidfiles, List<Long> pids) throws IOException, InterruptedException {
+        for (Path p : pidfiles) {
+            readPid(p).ifPresent(pids::add);
+            if (Files.exists(p)) {
+                Cli.run("stop", "--pidfile", p.toString(), "--timeout", "5s");
             }
         }
-        return !alive(pid);
+        pids.forEach(Processes::killAndWait);
     }
 
     /** Reads a pidfile's pid, if the file exists and holds one. */
