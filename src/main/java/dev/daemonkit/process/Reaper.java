@@ -138,10 +138,12 @@ public final class Reaper {
         LIVE.remove(c.pid(), c);
     }
 
+    /** One byte for wake-ups, allocated once: a write per spawn needs no allocation. */
+    private static final MemorySegment WAKE_BYTE = Arena.global().allocate(1);
+
     private void wake() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment one = a.allocate(1);
-            Libc.write(wakeWrite, one, 1);
+        try {
+            Libc.write(wakeWrite, WAKE_BYTE, 1);
         } catch (PosixException e) {
             // EAGAIN: the pipe is full of wake-ups already; the loop will run anyway.
         }

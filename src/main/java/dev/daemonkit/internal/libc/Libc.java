@@ -60,6 +60,44 @@ public final class Libc {
     }
 
     /** A handle whose first parameter is the errno capture segment. */
+    /**
+     * A downcall handle linked on first use. Linking costs several milliseconds per function
+     * shape, and a CLI command uses a handful of the ~70 bindings: linking all of them eagerly
+     * made every daemonkit command start ~0.4 s slower. (A benign race may link one twice.)
+     */
+    private static final class Downcall {
+        private final String name;
+        private final FunctionDescriptor descriptor;
+        private final Linker.Option[] options;
+        private MethodHandle handle;
+
+        Downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+            this.name = name;
+            this.descriptor = descriptor;
+            this.options = options;
+        }
+
+        MethodHandle get() {
+            MethodHandle h = handle;
+            if (h == null) {
+                h = LINKER.downcallHandle(symbol(name), descriptor, options);
+                handle = h;
+            }
+            return h;
+        }
+    }
+
+    private static Downcall lazyErrno(String name, FunctionDescriptor fd, Linker.Option... more) {
+        Linker.Option[] opts = new Linker.Option[more.length + 1];
+        opts[0] = CAPTURE_ERRNO;
+        System.arraycopy(more, 0, opts, 1, more.length);
+        return new Downcall(name, fd, opts);
+    }
+
+    private static Downcall lazyPlain(String name, FunctionDescriptor fd, Linker.Option... opts) {
+        return new Downcall(name, fd, opts);
+    }
+
     private static MethodHandle withErrno(String name, FunctionDescriptor fd, Linker.Option... more) {
         Linker.Option[] opts = new Linker.Option[more.length + 1];
         opts[0] = CAPTURE_ERRNO;
@@ -113,100 +151,108 @@ public final class Libc {
 
     // ---------------------------------------------------------------- handles
 
-    private static final MethodHandle STRERROR = plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle FORK = withErrno("fork", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle EXIT = plain("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
-    private static final MethodHandle CLONE = withErrno("clone",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(4));
-    private static final MethodHandle GETPID = plain("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETPPID = plain("getppid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETSID = withErrno("getsid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSID = withErrno("setsid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETPGID = withErrno("getpgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETPGID = withErrno("setpgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle UMASK = plain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle CHDIR = withErrno("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle DUP2 = withErrno("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle OPEN = withErrno("open",
+    /**
+     * fork, _exit and clone, linked together on the first of them: a forked child may only run
+     * downcalls that were linked before the fork, and _exit is the one it needs.
+     */
+    private static final class ForkHandles {
+        static final MethodHandle FORK = withErrno("fork", FunctionDescriptor.of(JAVA_INT));
+        static final MethodHandle EXIT = plain("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
+        static final MethodHandle CLONE = withErrno("clone",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(4));
+    }
+
+
+    private static final Downcall STRERROR = lazyPlain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final Downcall GETPID = lazyPlain("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETPPID = lazyPlain("getppid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETSID = lazyErrno("getsid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall SETSID = lazyErrno("setsid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETPGID = lazyErrno("getpgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall SETPGID = lazyErrno("setpgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall UMASK = lazyPlain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall CHDIR = lazyErrno("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall DUP2 = lazyErrno("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall OPEN = lazyErrno("open",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle PIPE2 = withErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle READ = withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = withErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle FCNTL = withErrno("fcntl",
+    private static final Downcall CLOSE = lazyErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall PIPE2 = lazyErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Downcall READ = lazyErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final Downcall WRITE = lazyErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final Downcall FCNTL = lazyErrno("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FLOCK = withErrno("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle KILL = withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle WAITPID = withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle WAITID = withErrno("waitid",
+    private static final Downcall FLOCK = lazyErrno("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall KILL = lazyErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall WAITPID = lazyErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Downcall WAITID = lazyErrno("waitid",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SIGACTION = withErrno("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle PTHREAD_SIGMASK = plain("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle PRCTL = withErrno("prctl",
+    private static final Downcall SIGACTION = lazyErrno("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final Downcall PTHREAD_SIGMASK = lazyPlain("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final Downcall PRCTL = lazyErrno("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL4 = withErrno("syscall",
+    private static final Downcall SYSCALL4 = lazyErrno("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle PIDFD_OPEN = optionalSymbol("pidfd_open")
             .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO)).orElse(null);
     private static final MethodHandle PIDFD_SEND_SIGNAL = optionalSymbol("pidfd_send_signal")
             .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO))
             .orElse(null);
-    private static final MethodHandle GETRLIMIT = withErrno("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle SETRLIMIT = withErrno("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle GETUID = plain("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETGID = plain("getgid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETEGID = plain("getegid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle SETUID = withErrno("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETGID = withErrno("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETGROUPS = withErrno("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
-    private static final MethodHandle INITGROUPS = withErrno("initgroups", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETPWNAM_R = plain("getpwnam_r",
+    private static final Downcall GETRLIMIT = lazyErrno("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final Downcall SETRLIMIT = lazyErrno("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final Downcall GETUID = lazyPlain("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETEUID = lazyPlain("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETGID = lazyPlain("getgid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETEGID = lazyPlain("getegid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall SETUID = lazyErrno("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall SETGID = lazyErrno("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall SETGROUPS = lazyErrno("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final Downcall INITGROUPS = lazyErrno("initgroups", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Downcall GETPWNAM_R = lazyPlain("getpwnam_r",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-    private static final MethodHandle GETGRNAM_R = plain("getgrnam_r",
+    private static final Downcall GETGRNAM_R = lazyPlain("getgrnam_r",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
 
-    private static final MethodHandle POLL = withErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final Downcall POLL = lazyErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FA_ADDCLOSEFROM_NP = optionalSymbol("posix_spawn_file_actions_addclosefrom_np")
             .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT))).orElse(null);
-    private static final MethodHandle FTRUNCATE = withErrno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle PWRITE = withErrno("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle FCHMOD = withErrno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle UNLINK = withErrno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SOCKET = withErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SENDTO = withErrno("sendto",
+    private static final Downcall FTRUNCATE = lazyErrno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final Downcall PWRITE = lazyErrno("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final Downcall FCHMOD = lazyErrno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall UNLINK = lazyErrno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall SOCKET = lazyErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall SENDTO = lazyErrno("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle BIND = withErrno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = withErrno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = withErrno("setsockopt",
+    private static final Downcall BIND = lazyErrno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Downcall LISTEN = lazyErrno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall SETSOCKOPT = lazyErrno("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKNAME = withErrno("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SETRESUID = withErrno("setresuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETRESGID = withErrno("setresgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETGROUPS = withErrno("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle POSIX_SPAWN = plain("posix_spawn",
+    private static final Downcall GETSOCKNAME = lazyErrno("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final Downcall SETRESUID = lazyErrno("setresuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall SETRESGID = lazyErrno("setresgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall GETGROUPS = lazyErrno("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final Downcall POSIX_SPAWN = lazyPlain("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle POSIX_SPAWNP = plain("posix_spawnp",
+    private static final Downcall POSIX_SPAWNP = lazyPlain("posix_spawnp",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle SPAWNATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SPAWNATTR_DESTROY = plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SPAWNATTR_SETFLAGS = plain("posix_spawnattr_setflags",
+    private static final Downcall SPAWNATTR_INIT = lazyPlain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall SPAWNATTR_DESTROY = lazyPlain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall SPAWNATTR_SETFLAGS = lazyPlain("posix_spawnattr_setflags",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-    private static final MethodHandle SPAWNATTR_SETSIGMASK = plain("posix_spawnattr_setsigmask",
+    private static final Downcall SPAWNATTR_SETSIGMASK = lazyPlain("posix_spawnattr_setsigmask",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SPAWNATTR_SETSIGDEFAULT = plain("posix_spawnattr_setsigdefault",
+    private static final Downcall SPAWNATTR_SETSIGDEFAULT = lazyPlain("posix_spawnattr_setsigdefault",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SPAWNATTR_SETPGROUP = plain("posix_spawnattr_setpgroup",
+    private static final Downcall SPAWNATTR_SETPGROUP = lazyPlain("posix_spawnattr_setpgroup",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FA_INIT = plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_DESTROY = plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_ADDDUP2 = plain("posix_spawn_file_actions_adddup2",
+    private static final Downcall FA_INIT = lazyPlain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall FA_DESTROY = lazyPlain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall FA_ADDDUP2 = lazyPlain("posix_spawn_file_actions_adddup2",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FA_ADDOPEN = plain("posix_spawn_file_actions_addopen",
+    private static final Downcall FA_ADDOPEN = lazyPlain("posix_spawn_file_actions_addopen",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FA_ADDCLOSE = plain("posix_spawn_file_actions_addclose",
+    private static final Downcall FA_ADDCLOSE = lazyPlain("posix_spawn_file_actions_addclose",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FA_ADDCHDIR_NP = plain("posix_spawn_file_actions_addchdir_np",
+    private static final Downcall FA_ADDCHDIR_NP = lazyPlain("posix_spawn_file_actions_addchdir_np",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     // ---------------------------------------------------------------- errors
@@ -214,7 +260,7 @@ public final class Libc {
     /** The C library's message for an errno value. */
     public static String strerror(int errnoValue) {
         try {
-            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errnoValue);
+            MemorySegment p = (MemorySegment) STRERROR.get().invokeExact(errnoValue);
             return p.equals(MemorySegment.NULL) ? "errno " + errnoValue : p.reinterpret(4096).getString(0);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -230,7 +276,7 @@ public final class Libc {
     public static int fork() throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) FORK.invokeExact(c), "fork()", c);
+            return checked((int) ForkHandles.FORK.invokeExact(c), "fork()", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -241,7 +287,7 @@ public final class Libc {
     /** _exit(2): ends the calling process at once, no atexit handlers, no JVM shutdown. */
     public static void _exit(int status) {
         try {
-            EXIT.invokeExact(status);
+            ForkHandles.EXIT.invokeExact(status);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -256,7 +302,7 @@ public final class Libc {
     public static int cloneExit(MemorySegment stackTop, int status) throws PosixException {
         MemorySegment c = capture();
         try {
-            int r = (int) CLONE.invokeExact(c, symbol("_exit"), stackTop, Abi.SIGCHLD,
+            int r = (int) ForkHandles.CLONE.invokeExact(c, symbol("_exit"), stackTop, Abi.SIGCHLD,
                     MemorySegment.ofAddress(status & 0xff));
             return checked(r, "clone(_exit, SIGCHLD)", c);
         } catch (PosixException e) {
@@ -268,7 +314,7 @@ public final class Libc {
 
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact();
+            return (int) GETPID.get().invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -276,7 +322,7 @@ public final class Libc {
 
     public static int getppid() {
         try {
-            return (int) GETPPID.invokeExact();
+            return (int) GETPPID.get().invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -285,7 +331,7 @@ public final class Libc {
     public static int getsid(int pid) throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) GETSID.invokeExact(c, pid), "getsid(" + pid + ")", c);
+            return checked((int) GETSID.get().invokeExact(c, pid), "getsid(" + pid + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -296,7 +342,7 @@ public final class Libc {
     public static int setsid() throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) SETSID.invokeExact(c), "setsid()", c);
+            return checked((int) SETSID.get().invokeExact(c), "setsid()", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -307,7 +353,7 @@ public final class Libc {
     public static int getpgid(int pid) throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) GETPGID.invokeExact(c, pid), "getpgid(" + pid + ")", c);
+            return checked((int) GETPGID.get().invokeExact(c, pid), "getpgid(" + pid + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -318,7 +364,7 @@ public final class Libc {
     public static void setpgid(int pid, int pgid) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) SETPGID.invokeExact(c, pid, pgid), "setpgid(" + pid + ", " + pgid + ")", c);
+            checked((int) SETPGID.get().invokeExact(c, pid, pgid), "setpgid(" + pid + ", " + pgid + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -329,7 +375,7 @@ public final class Libc {
     /** umask(2): cannot fail; returns the previous mask. */
     public static int umask(int mask) {
         try {
-            return (int) UMASK.invokeExact(mask);
+            return (int) UMASK.get().invokeExact(mask);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -338,7 +384,7 @@ public final class Libc {
     public static void chdir(String path) throws PosixException {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
-            checked((int) CHDIR.invokeExact(c, a.allocateFrom(path)), "chdir(" + path + ")", c);
+            checked((int) CHDIR.get().invokeExact(c, a.allocateFrom(path)), "chdir(" + path + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -349,7 +395,7 @@ public final class Libc {
     public static int dup2(int oldfd, int newfd) throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) DUP2.invokeExact(c, oldfd, newfd), "dup2(" + oldfd + ", " + newfd + ")", c);
+            return checked((int) DUP2.get().invokeExact(c, oldfd, newfd), "dup2(" + oldfd + ", " + newfd + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -360,7 +406,7 @@ public final class Libc {
     public static int open(String path, int flags, int mode) throws PosixException {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
-            return checked((int) OPEN.invokeExact(c, a.allocateFrom(path), flags, mode), "open(" + path + ")", c);
+            return checked((int) OPEN.get().invokeExact(c, a.allocateFrom(path), flags, mode), "open(" + path + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -371,7 +417,7 @@ public final class Libc {
     public static void close(int fd) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) CLOSE.invokeExact(c, fd), "close(" + fd + ")", c);
+            checked((int) CLOSE.get().invokeExact(c, fd), "close(" + fd + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -384,7 +430,7 @@ public final class Libc {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            checked((int) PIPE2.invokeExact(c, fds, flags), "pipe2()", c);
+            checked((int) PIPE2.get().invokeExact(c, fds, flags), "pipe2()", c);
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (PosixException e) {
             throw e;
@@ -397,7 +443,7 @@ public final class Libc {
     public static long read(int fd, MemorySegment buf, long count) throws PosixException {
         MemorySegment c = capture();
         try {
-            long r = (long) READ.invokeExact(c, fd, buf, count);
+            long r = (long) READ.get().invokeExact(c, fd, buf, count);
             if (r == -1) {
                 throw fail("read(" + fd + ")", c);
             }
@@ -413,7 +459,7 @@ public final class Libc {
     public static long write(int fd, MemorySegment buf, long count) throws PosixException {
         MemorySegment c = capture();
         try {
-            long r = (long) WRITE.invokeExact(c, fd, buf, count);
+            long r = (long) WRITE.get().invokeExact(c, fd, buf, count);
             if (r == -1) {
                 throw fail("write(" + fd + ")", c);
             }
@@ -429,7 +475,7 @@ public final class Libc {
     public static int fcntl(int fd, int cmd, int arg) throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) FCNTL.invokeExact(c, fd, cmd, arg), "fcntl(" + fd + ", " + cmd + ")", c);
+            return checked((int) FCNTL.get().invokeExact(c, fd, cmd, arg), "fcntl(" + fd + ", " + cmd + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -440,7 +486,7 @@ public final class Libc {
     public static void flock(int fd, int operation) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) FLOCK.invokeExact(c, fd, operation), "flock(" + fd + ")", c);
+            checked((int) FLOCK.get().invokeExact(c, fd, operation), "flock(" + fd + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -451,7 +497,7 @@ public final class Libc {
     public static void kill(int pid, int sig) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) KILL.invokeExact(c, pid, sig), "kill(" + pid + ", " + signalName(sig) + ")", c);
+            checked((int) KILL.get().invokeExact(c, pid, sig), "kill(" + pid + ", " + signalName(sig) + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -472,7 +518,7 @@ public final class Libc {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment status = a.allocate(JAVA_INT);
             while (true) {
-                int r = (int) WAITPID.invokeExact(c, pid, status, options);
+                int r = (int) WAITPID.get().invokeExact(c, pid, status, options);
                 if (r == -1) {
                     if (errno(c) == 4 /* EINTR */) {
                         continue;
@@ -496,7 +542,7 @@ public final class Libc {
         MemorySegment c = capture();
         try {
             while (true) {
-                int r = (int) WAITID.invokeExact(c, idtype, id, siginfo, options);
+                int r = (int) WAITID.get().invokeExact(c, idtype, id, siginfo, options);
                 if (r == -1) {
                     if (errno(c) == 4 /* EINTR */) {
                         continue;
@@ -516,7 +562,7 @@ public final class Libc {
     public static void sigaction(int sig, MemorySegment act, MemorySegment oldact) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) SIGACTION.invokeExact(c, sig, act, oldact), "sigaction(" + signalName(sig) + ")", c);
+            checked((int) SIGACTION.get().invokeExact(c, sig, act, oldact), "sigaction(" + signalName(sig) + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -527,7 +573,7 @@ public final class Libc {
     /** pthread_sigmask(3); returns the error number itself, not errno. */
     public static void pthread_sigmask(int how, MemorySegment set, MemorySegment oldset) throws PosixException {
         try {
-            checkedReturnCode((int) PTHREAD_SIGMASK.invokeExact(how, set, oldset), "pthread_sigmask()");
+            checkedReturnCode((int) PTHREAD_SIGMASK.get().invokeExact(how, set, oldset), "pthread_sigmask()");
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -539,7 +585,7 @@ public final class Libc {
     public static int prctl(int option, long a2, long a3, long a4, long a5) throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) PRCTL.invokeExact(c, option, a2, a3, a4, a5), "prctl(" + option + ")", c);
+            return checked((int) PRCTL.get().invokeExact(c, option, a2, a3, a4, a5), "prctl(" + option + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -555,7 +601,7 @@ public final class Libc {
             if (PIDFD_OPEN != null) {
                 return checked((int) PIDFD_OPEN.invokeExact(c, pid, flags), call, c);
             }
-            return checked((int) (long) SYSCALL4.invokeExact(c, Abi.SYS_PIDFD_OPEN, (long) pid, (long) flags, 0L, 0L),
+            return checked((int) (long) SYSCALL4.get().invokeExact(c, Abi.SYS_PIDFD_OPEN, (long) pid, (long) flags, 0L, 0L),
                     call, c);
         } catch (PosixException e) {
             throw e;
@@ -573,7 +619,7 @@ public final class Libc {
                 checked((int) PIDFD_SEND_SIGNAL.invokeExact(c, pidfd, sig, MemorySegment.NULL, flags), call, c);
                 return;
             }
-            checked((int) (long) SYSCALL4.invokeExact(c, Abi.SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L,
+            checked((int) (long) SYSCALL4.get().invokeExact(c, Abi.SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L,
                     (long) flags), call, c);
         } catch (PosixException e) {
             throw e;
@@ -587,7 +633,7 @@ public final class Libc {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment rl = a.allocate(Abi.RLIMIT_SIZE, 8);
-            checked((int) GETRLIMIT.invokeExact(c, resource, rl), "getrlimit(" + resource + ")", c);
+            checked((int) GETRLIMIT.get().invokeExact(c, resource, rl), "getrlimit(" + resource + ")", c);
             return new long[] {rl.get(JAVA_LONG, 0), rl.get(JAVA_LONG, 8)};
         } catch (PosixException e) {
             throw e;
@@ -602,7 +648,7 @@ public final class Libc {
             MemorySegment rl = a.allocate(Abi.RLIMIT_SIZE, 8);
             rl.set(JAVA_LONG, 0, soft);
             rl.set(JAVA_LONG, 8, hard);
-            checked((int) SETRLIMIT.invokeExact(c, resource, rl), "setrlimit(" + resource + ")", c);
+            checked((int) SETRLIMIT.get().invokeExact(c, resource, rl), "setrlimit(" + resource + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -614,7 +660,7 @@ public final class Libc {
 
     public static int getuid() {
         try {
-            return (int) GETUID.invokeExact();
+            return (int) GETUID.get().invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -622,7 +668,7 @@ public final class Libc {
 
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) GETEUID.get().invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -630,7 +676,7 @@ public final class Libc {
 
     public static int getgid() {
         try {
-            return (int) GETGID.invokeExact();
+            return (int) GETGID.get().invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -638,7 +684,7 @@ public final class Libc {
 
     public static int getegid() {
         try {
-            return (int) GETEGID.invokeExact();
+            return (int) GETEGID.get().invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -647,7 +693,7 @@ public final class Libc {
     public static void setuid(int uid) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) SETUID.invokeExact(c, uid), "setuid(" + uid + ")", c);
+            checked((int) SETUID.get().invokeExact(c, uid), "setuid(" + uid + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -658,7 +704,7 @@ public final class Libc {
     public static void setgid(int gid) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) SETGID.invokeExact(c, gid), "setgid(" + gid + ")", c);
+            checked((int) SETGID.get().invokeExact(c, gid), "setgid(" + gid + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -671,7 +717,7 @@ public final class Libc {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = gids.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_INT, gids);
-            checked((int) SETGROUPS.invokeExact(c, (long) gids.length, list), "setgroups()", c);
+            checked((int) SETGROUPS.get().invokeExact(c, (long) gids.length, list), "setgroups()", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -683,7 +729,7 @@ public final class Libc {
     public static void initgroups(String user, int gid) throws PosixException {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
-            checked((int) INITGROUPS.invokeExact(c, a.allocateFrom(user), gid), "initgroups(" + user + ")", c);
+            checked((int) INITGROUPS.get().invokeExact(c, a.allocateFrom(user), gid), "initgroups(" + user + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -701,7 +747,7 @@ public final class Libc {
             MemorySegment pwd = a.allocate(48, 8);
             MemorySegment buf = a.allocate(16384);
             MemorySegment result = a.allocate(ADDRESS);
-            int r = (int) GETPWNAM_R.invokeExact(a.allocateFrom(name), pwd, buf, buf.byteSize(), result);
+            int r = (int) GETPWNAM_R.get().invokeExact(a.allocateFrom(name), pwd, buf, buf.byteSize(), result);
             checkedReturnCode(r, "getpwnam_r(" + name + ")");
             if (result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
                 return Optional.empty();
@@ -721,7 +767,7 @@ public final class Libc {
             MemorySegment grp = a.allocate(32, 8);
             MemorySegment buf = a.allocate(65536);
             MemorySegment result = a.allocate(ADDRESS);
-            int r = (int) GETGRNAM_R.invokeExact(a.allocateFrom(name), grp, buf, buf.byteSize(), result);
+            int r = (int) GETGRNAM_R.get().invokeExact(a.allocateFrom(name), grp, buf, buf.byteSize(), result);
             checkedReturnCode(r, "getgrnam_r(" + name + ")");
             if (result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
                 return Optional.empty();
@@ -745,8 +791,8 @@ public final class Libc {
             MemorySegment argv, MemorySegment envp, MemorySegment pathC, MemorySegment pidOut) throws PosixException {
         try {
             int r = searchPath
-                    ? (int) POSIX_SPAWNP.invokeExact(pidOut, pathC, fileActions, attr, argv, envp)
-                    : (int) POSIX_SPAWN.invokeExact(pidOut, pathC, fileActions, attr, argv, envp);
+                    ? (int) POSIX_SPAWNP.get().invokeExact(pidOut, pathC, fileActions, attr, argv, envp)
+                    : (int) POSIX_SPAWN.get().invokeExact(pidOut, pathC, fileActions, attr, argv, envp);
             checkedReturnCode(r, (searchPath ? "posix_spawnp(" : "posix_spawn(") + program + ")");
             return pidOut.get(JAVA_INT, 0);
         } catch (PosixException e) {
@@ -756,9 +802,9 @@ public final class Libc {
         }
     }
 
-    private static void spawnCall(MethodHandle h, String call, MemorySegment obj) throws PosixException {
+    private static void spawnCall(Downcall d, String call, MemorySegment obj) throws PosixException {
         try {
-            checkedReturnCode((int) h.invokeExact(obj), call);
+            checkedReturnCode((int) d.get().invokeExact(obj), call);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -784,7 +830,7 @@ public final class Libc {
 
     public static void posix_spawnattr_setflags(MemorySegment attr, short flags) throws PosixException {
         try {
-            checkedReturnCode((int) SPAWNATTR_SETFLAGS.invokeExact(attr, flags), "posix_spawnattr_setflags()");
+            checkedReturnCode((int) SPAWNATTR_SETFLAGS.get().invokeExact(attr, flags), "posix_spawnattr_setflags()");
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -794,7 +840,7 @@ public final class Libc {
 
     public static void posix_spawnattr_setsigmask(MemorySegment attr, MemorySegment sigset) throws PosixException {
         try {
-            checkedReturnCode((int) SPAWNATTR_SETSIGMASK.invokeExact(attr, sigset), "posix_spawnattr_setsigmask()");
+            checkedReturnCode((int) SPAWNATTR_SETSIGMASK.get().invokeExact(attr, sigset), "posix_spawnattr_setsigmask()");
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -804,7 +850,7 @@ public final class Libc {
 
     public static void posix_spawnattr_setsigdefault(MemorySegment attr, MemorySegment sigset) throws PosixException {
         try {
-            checkedReturnCode((int) SPAWNATTR_SETSIGDEFAULT.invokeExact(attr, sigset), "posix_spawnattr_setsigdefault()");
+            checkedReturnCode((int) SPAWNATTR_SETSIGDEFAULT.get().invokeExact(attr, sigset), "posix_spawnattr_setsigdefault()");
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -814,7 +860,7 @@ public final class Libc {
 
     public static void posix_spawnattr_setpgroup(MemorySegment attr, int pgroup) throws PosixException {
         try {
-            checkedReturnCode((int) SPAWNATTR_SETPGROUP.invokeExact(attr, pgroup), "posix_spawnattr_setpgroup()");
+            checkedReturnCode((int) SPAWNATTR_SETPGROUP.get().invokeExact(attr, pgroup), "posix_spawnattr_setpgroup()");
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -824,7 +870,7 @@ public final class Libc {
 
     public static void posix_spawn_file_actions_adddup2(MemorySegment fa, int fd, int newfd) throws PosixException {
         try {
-            checkedReturnCode((int) FA_ADDDUP2.invokeExact(fa, fd, newfd),
+            checkedReturnCode((int) FA_ADDDUP2.get().invokeExact(fa, fd, newfd),
                     "posix_spawn_file_actions_adddup2(" + fd + ", " + newfd + ")");
         } catch (PosixException e) {
             throw e;
@@ -836,7 +882,7 @@ public final class Libc {
     public static void posix_spawn_file_actions_addopen(MemorySegment fa, int fd, MemorySegment path, String pathText,
             int oflag, int mode) throws PosixException {
         try {
-            checkedReturnCode((int) FA_ADDOPEN.invokeExact(fa, fd, path, oflag, mode),
+            checkedReturnCode((int) FA_ADDOPEN.get().invokeExact(fa, fd, path, oflag, mode),
                     "posix_spawn_file_actions_addopen(" + fd + ", " + pathText + ")");
         } catch (PosixException e) {
             throw e;
@@ -847,7 +893,7 @@ public final class Libc {
 
     public static void posix_spawn_file_actions_addclose(MemorySegment fa, int fd) throws PosixException {
         try {
-            checkedReturnCode((int) FA_ADDCLOSE.invokeExact(fa, fd), "posix_spawn_file_actions_addclose(" + fd + ")");
+            checkedReturnCode((int) FA_ADDCLOSE.get().invokeExact(fa, fd), "posix_spawn_file_actions_addclose(" + fd + ")");
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -858,7 +904,7 @@ public final class Libc {
     public static void posix_spawn_file_actions_addchdir_np(MemorySegment fa, MemorySegment dir, String dirText)
             throws PosixException {
         try {
-            checkedReturnCode((int) FA_ADDCHDIR_NP.invokeExact(fa, dir),
+            checkedReturnCode((int) FA_ADDCHDIR_NP.get().invokeExact(fa, dir),
                     "posix_spawn_file_actions_addchdir_np(" + dirText + ")");
         } catch (PosixException e) {
             throw e;
@@ -879,7 +925,7 @@ public final class Libc {
     public static int poll(MemorySegment fds, int count, int timeoutMillis) throws PosixException {
         MemorySegment c = capture();
         try {
-            int r = (int) POLL.invokeExact(c, fds, (long) count, timeoutMillis);
+            int r = (int) POLL.get().invokeExact(c, fds, (long) count, timeoutMillis);
             if (r == -1) {
                 if (errno(c) == 4 /* EINTR */) {
                     return 0;
@@ -917,7 +963,7 @@ public final class Libc {
     public static void ftruncate(int fd, long length) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) FTRUNCATE.invokeExact(c, fd, length), "ftruncate(" + fd + ")", c);
+            checked((int) FTRUNCATE.get().invokeExact(c, fd, length), "ftruncate(" + fd + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -929,7 +975,7 @@ public final class Libc {
     public static long pwrite(int fd, MemorySegment buf, long count, long offset) throws PosixException {
         MemorySegment c = capture();
         try {
-            long r = (long) PWRITE.invokeExact(c, fd, buf, count, offset);
+            long r = (long) PWRITE.get().invokeExact(c, fd, buf, count, offset);
             if (r == -1) {
                 throw fail("pwrite(" + fd + ")", c);
             }
@@ -944,7 +990,7 @@ public final class Libc {
     public static void fchmod(int fd, int mode) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) FCHMOD.invokeExact(c, fd, mode), "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", c);
+            checked((int) FCHMOD.get().invokeExact(c, fd, mode), "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -955,7 +1001,7 @@ public final class Libc {
     public static void unlink(String path) throws PosixException {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
-            checked((int) UNLINK.invokeExact(c, a.allocateFrom(path)), "unlink(" + path + ")", c);
+            checked((int) UNLINK.get().invokeExact(c, a.allocateFrom(path)), "unlink(" + path + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -966,7 +1012,7 @@ public final class Libc {
     public static int socket(int domain, int type, int protocol) throws PosixException {
         MemorySegment c = capture();
         try {
-            return checked((int) SOCKET.invokeExact(c, domain, type, protocol),
+            return checked((int) SOCKET.get().invokeExact(c, domain, type, protocol),
                     "socket(" + domain + ", " + type + ", " + protocol + ")", c);
         } catch (PosixException e) {
             throw e;
@@ -980,7 +1026,7 @@ public final class Libc {
             throws PosixException {
         MemorySegment c = capture();
         try {
-            long r = (long) SENDTO.invokeExact(c, fd, buf, len, flags, addr, addrLen);
+            long r = (long) SENDTO.get().invokeExact(c, fd, buf, len, flags, addr, addrLen);
             if (r == -1) {
                 throw fail("sendto(" + fd + ")", c);
             }
@@ -996,7 +1042,7 @@ public final class Libc {
     public static void bind(int fd, MemorySegment addr, int len, String what) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) BIND.invokeExact(c, fd, addr, len), "bind(" + what + ")", c);
+            checked((int) BIND.get().invokeExact(c, fd, addr, len), "bind(" + what + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -1007,7 +1053,7 @@ public final class Libc {
     public static void listen(int fd, int backlog) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) LISTEN.invokeExact(c, fd, backlog), "listen(" + fd + ")", c);
+            checked((int) LISTEN.get().invokeExact(c, fd, backlog), "listen(" + fd + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -1020,7 +1066,7 @@ public final class Libc {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocateFrom(JAVA_INT, value);
-            checked((int) SETSOCKOPT.invokeExact(c, fd, level, name, v, 4), "setsockopt(" + fd + ", " + name + ")", c);
+            checked((int) SETSOCKOPT.get().invokeExact(c, fd, level, name, v, 4), "setsockopt(" + fd + ", " + name + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -1033,7 +1079,7 @@ public final class Libc {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment len = a.allocateFrom(JAVA_INT, cap);
-            checked((int) GETSOCKNAME.invokeExact(c, fd, addr, len), "getsockname(" + fd + ")", c);
+            checked((int) GETSOCKNAME.get().invokeExact(c, fd, addr, len), "getsockname(" + fd + ")", c);
             return len.get(JAVA_INT, 0);
         } catch (PosixException e) {
             throw e;
@@ -1046,7 +1092,7 @@ public final class Libc {
     public static void setresuid(int ruid, int euid, int suid) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) SETRESUID.invokeExact(c, ruid, euid, suid), "setresuid(" + ruid + ", " + euid + ", " + suid + ")", c);
+            checked((int) SETRESUID.get().invokeExact(c, ruid, euid, suid), "setresuid(" + ruid + ", " + euid + ", " + suid + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -1058,7 +1104,7 @@ public final class Libc {
     public static void setresgid(int rgid, int egid, int sgid) throws PosixException {
         MemorySegment c = capture();
         try {
-            checked((int) SETRESGID.invokeExact(c, rgid, egid, sgid), "setresgid(" + rgid + ", " + egid + ", " + sgid + ")", c);
+            checked((int) SETRESGID.get().invokeExact(c, rgid, egid, sgid), "setresgid(" + rgid + ", " + egid + ", " + sgid + ")", c);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {
@@ -1071,7 +1117,7 @@ public final class Libc {
         MemorySegment c = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = a.allocate(JAVA_INT, 65536);
-            int n = checked((int) GETGROUPS.invokeExact(c, 65536, list), "getgroups()", c);
+            int n = checked((int) GETGROUPS.get().invokeExact(c, 65536, list), "getgroups()", c);
             return list.asSlice(0, 4L * n).toArray(JAVA_INT);
         } catch (PosixException e) {
             throw e;
