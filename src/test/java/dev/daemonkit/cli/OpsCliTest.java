@@ -106,10 +106,12 @@ class OpsCliTest {
             go.set(false);
             client.join();
         }
+        int total = sent.get();
+        // The access log is written after the response: give the last line a moment to land.
+        assertTrue(eventually(Duration.ofSeconds(5), () -> read(log).contains("/req-" + (total - 1) + " ")));
         String before = Files.readString(dir.resolve("access.log.1"));
         String after = Files.readString(log);
         assertTrue(after.contains("reopened log files"), after);
-        int total = sent.get();
         for (int i = 0; i < total; i++) {
             String line = "\"GET /req-" + i + " HTTP/1.1\" 404";
             String q = java.util.regex.Pattern.quote(line);
@@ -218,6 +220,14 @@ class OpsCliTest {
             return get(port, path).statusCode();
         } catch (IOException | InterruptedException e) {
             return -1;
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -37,12 +37,15 @@ public final class ZombieExperiment {
     public static void main(String[] args) throws Exception {
         int limit = 500;
         Path out = null;
+        boolean skipWithoutSandbox = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--limit" -> limit = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--skip-without-sandbox" -> skipWithoutSandbox = true;
                 default -> {
-                    System.err.println("usage: ZombieExperiment [--limit N (<= " + HARD_CAP + ")] [--out FILE.json]");
+                    System.err.println("usage: ZombieExperiment [--limit N (<= " + HARD_CAP + ")] [--out FILE.json]"
+                            + " [--skip-without-sandbox]");
                     System.exit(2);
                 }
             }
@@ -56,7 +59,19 @@ public final class ZombieExperiment {
             Posix.waitpid(Posix.forkExit(0), 0);
         }
         String json;
-        try (PidsSandbox sb = PidsSandbox.create(limit)) {
+        PidsSandbox sandbox;
+        try {
+            sandbox = PidsSandbox.create(limit);
+        } catch (IOException e) {
+            System.err.println("ZombieExperiment: " + e.getMessage());
+            if (skipWithoutSandbox) {
+                System.err.println("ZombieExperiment: skipped (--skip-without-sandbox)");
+                return;
+            }
+            System.exit(1);
+            return;
+        }
+        try (PidsSandbox sb = sandbox) {
             // Ctrl-C or kill: reap and remove the cgroup on the way out too. (At the very moment
             // the cgroup is full the JVM cannot start the hook's thread; the experiment stays at
             // the limit only for the instant between EAGAIN and the reaping that follows.)
@@ -83,6 +98,14 @@ public final class ZombieExperiment {
         System.out.println(json);
         if (out != null) {
             Files.writeString(out, json + "\n");
+        }
+        // The two claims the experiment exists to check; a run that contradicts them fails.
+        boolean exact = json.contains("\"exact\": true");
+        boolean noneLeft = json.split("\"zombies_left\": 0,", -1).length - 1 == 2;
+        if (!exact || !noneLeft) {
+            System.err.println("ZombieExperiment: " + (!exact ? "zombies did not match the configured limit" : "")
+                    + (!noneLeft ? " zombies were left with SIGCHLD ignored" : ""));
+            System.exit(3);
         }
     }
 
