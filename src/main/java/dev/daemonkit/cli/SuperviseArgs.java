@@ -132,6 +132,13 @@ final class SuperviseArgs {
             throw new UsageException("--log is the daemonized supervisor's log: add --pidfile");
         }
         int remap = a.integer("remap-exit", -1, 0, 255);
+        if (a.get("pidfile").isPresent()) {
+            Path dir = Path.of(a.get("pidfile").get()).toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+                throw new UsageException("pidfile directory " + dir + (Files.isDirectory(dir) ? " is not writable"
+                        : " does not exist"));
+            }
+        }
         Optional<Path> control = controlPath(a);
         if (control.isPresent() && !Files.isDirectory(control.get().getParent())) {
             throw new UsageException("control socket directory " + control.get().getParent() + " does not exist");
