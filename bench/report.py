@@ -26,11 +26,12 @@ LABELS = {
 
 
 def num(v):
+    """A float, or None for JMH's "NaN" (no error estimate with fewer than 3 iterations)."""
     try:
         f = float(v)
-        return 0.0 if f != f else f
+        return None if f != f else f
     except (TypeError, ValueError):
-        return 0.0
+        return None
 
 
 def name(b):
@@ -92,7 +93,8 @@ for key in LABELS:
     note = ""
     if "hung" in r:
         note = "hung children killed by the watchdog: %d of %d forks" % (round(r["hung"]), round(r["forks"]))
-    md.append("| %s | %.0f | %.0f | %s | %s | %s |" % (LABELS[key], r.get("ops", 0), r.get("err", 0),
+    err = r.get("err")
+    md.append("| %s | %.0f | %s | %s | %s | %s |" % (LABELS[key], r.get("ops", 0), "" if err is None else "%.0f" % err,
               "%.0f" % r["p50"] if "p50" in r else "", "%.0f" % r["p99"] if "p99" in r else "", note))
 for b in baselines:
     md.append("| %s | %.0f |  | %.0f | %.0f | outside the JVM, %d ops in %.1f s |" % (
