@@ -178,6 +178,7 @@ class OpsCliTest {
 
     @Test
     void parentDeathSignalStopsChildrenOfAKilledSupervisor() throws Exception {
+        assumeTrue(hasSetpriv(), "--pdeathsig needs util-linux setpriv, which is not installed here");
         Path withSig = dir.resolve("with");
         Path without = dir.resolve("without");
         Process a = startSupervisor(withSig, "--pdeathsig", "TERM");
@@ -220,6 +221,15 @@ class OpsCliTest {
             return get(port, path).statusCode();
         } catch (IOException | InterruptedException e) {
             return -1;
+        }
+    }
+
+    private static boolean hasSetpriv() {
+        try {
+            dev.daemonkit.process.Spawn.findProgram("setpriv");
+            return true;
+        } catch (dev.daemonkit.posix.PosixException e) {
+            return false;
         }
     }
 
