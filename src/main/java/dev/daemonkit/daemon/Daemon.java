@@ -49,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * With {@code doubleFork(false)} stage 1 is the daemon. With {@code detach(false)} nothing is
  * re-launched: this process is set up in place (for systemd Type=simple or Type=notify). A
  * program started by {@code daemonkit start} is also set up in place: the CLI was its launcher.
+ *
+ * <p>Signals: the ignored ones of the options (SIGHUP, SIGTTIN, SIGTTOU, SIGPIPE by default);
+ * SIGUSR1 reopens the stdout/stderr log by path ({@link #reopenLogs()}, for logrotate);
+ * {@link #onReload(Runnable)} makes SIGHUP mean "reload". SIGTERM ends the JVM as usual, and a
+ * shutdown hook removes the pidfile.
  */
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
