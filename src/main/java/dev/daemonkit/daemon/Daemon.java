@@ -179,22 +179,17 @@ public final class Daemon {
      * none is lost. Called on SIGUSR1 ({@code daemonkit reopen-logs --pidfile P}).
      */
     public synchronized void reopenLogs() throws PosixException {
-        int flags = Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY;
-        if (logs.stdout().isPresent()) {
-            System.out.flush();
-            int fd = Libc.open(logs.stdout().get().toString(), flags, 0644);
-            Posix.dup2(fd, 1);
-            if (logs.stderr().equals(logs.stdout())) {
-                System.err.flush();
-                Posix.dup2(fd, 2);
+        System.out.flush();
+        System.err.flush();
+        if (logs.stdout().isPresent() && logs.stdout().equals(logs.stderr())) {
+            appendOnto(logs.stdout().get(), 1, 2);
+        } else {
+            if (logs.stdout().isPresent()) {
+                appendOnto(logs.stdout().get(), 1);
             }
-            Posix.close(fd);
-        }
-        if (logs.stderr().isPresent() && !logs.stderr().equals(logs.stdout())) {
-            System.err.flush();
-            int fd = Libc.open(logs.stderr().get().toString(), flags, 0644);
-            Posix.dup2(fd, 2);
-            Posix.close(fd);
+            if (logs.stderr().isPresent()) {
+                appendOnto(logs.stderr().get(), 2);
+            }
         }
         LOG.info("reopened log files {}", logs.stdout().or(logs::stderr).map(Path::toString).orElse("(none)"));
         reopenActions.forEach(Daemon::runLogged);
@@ -389,13 +384,20 @@ public final class Daemon {
         }
         Path out = o.stdout() != null ? o.stdout() : Path.of("/dev/null");
         Path err = o.stderr() != null ? o.stderr() : out;
-        int flags = Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY;
-        int fd1 = Libc.open(out.toString(), flags, 0644);
-        Posix.dup2(fd1, 1);
-        Posix.close(fd1);
-        int fd2 = Libc.open(err.toString(), flags, 0644);
-        Posix.dup2(fd2, 2);
-        Posix.close(fd2);
+        appendOnto(out, 1);
+        appendOnto(err, 2);
+    }
+
+    /** Opens {@code file} for appending (created 0644) and makes each of {@code fds} refer to it. */
+    private static void appendOnto(Path file, int... fds) throws PosixException {
+        int fd = Libc.open(file.toString(), Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0644);
+        try {
+            for (int target : fds) {
+                Posix.dup2(fd, target);
+            }
+        } finally {
+            Posix.close(fd);
+        }
     }
 
     private void cleanUp() {

@@ -227,14 +227,8 @@ final class ManagedProcess {
             quickExits = Duration.between(startedAt, Instant.now()).compareTo(QUICK) < 0 ? quickExits + 1 : 0;
             if (quickExits > QUICK_FREE) {
                 Duration wait = backoff(quickExits - QUICK_FREE);
-                become(ProgramState.BACKOFF, lastReason + "; " + quickExits + " quick exits in a row, restarting in "
+                backOff(wait, lastReason + "; " + quickExits + " quick exits in a row, restarting in "
                         + wait.toMillis() + " ms");
-                long g = generation;
-                timer = sup.schedule(wait, () -> {
-                    if (generation == g && state == ProgramState.BACKOFF) {
-                        start();
-                    }
-                });
                 return;
             }
             state = ProgramState.EXITED;
@@ -254,8 +248,12 @@ final class ManagedProcess {
             return;
         }
         Duration wait = backoff(failedStarts);
-        become(ProgramState.BACKOFF, reason + "; retry " + failedStarts + " of " + spec.startRetries() + " in "
-                + wait.toMillis() + " ms");
+        backOff(wait, reason + "; retry " + failedStarts + " of " + spec.startRetries() + " in " + wait.toMillis() + " ms");
+    }
+
+    /** Enters BACKOFF and starts again after {@code wait}, unless something else happened meanwhile. */
+    private void backOff(Duration wait, String why) {
+        become(ProgramState.BACKOFF, why);
         long g = generation;
         timer = sup.schedule(wait, () -> {
             if (generation == g && state == ProgramState.BACKOFF) {
