@@ -44,7 +44,7 @@ class OpsCliTest {
     }
 
     private int serve(Path root, Path pidfile, Path log, String... more) throws Exception {
-        int port = freePort();
+        int port = Processes.freeLoopbackPort();
         pidfiles.add(pidfile);
         List<String> argv = new ArrayList<>(List.of("serve", "--root", root.toString(), "--port", Integer.toString(port),
                 "--pidfile", pidfile.toString(), "--log", log.toString()));
@@ -238,13 +238,6 @@ class OpsCliTest {
             return Files.readString(p);
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
         }
     }
 

@@ -31,19 +31,13 @@ class ServeCliTest {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void detachedServerServesLogsAndStopsCleanly() throws Exception {
         Path root = Files.createDirectory(dir.resolve("www"));
         Files.writeString(root.resolve("index.html"), "<h1>daemonkit</h1>");
         Path pidfile = dir.resolve("serve.pid");
         Path log = dir.resolve("serve.log");
-        int port = freePort();
+        int port = Processes.freeLoopbackPort();
         Cli.Result r = Cli.run(dir, "serve", "--root", "www", "--port", Integer.toString(port), "--pidfile",
                 pidfile.toString(), "--log", log.toString());
         assertEquals(0, r.exitCode(), r.all());

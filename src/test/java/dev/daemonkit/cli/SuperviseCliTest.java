@@ -137,10 +137,7 @@ class SuperviseCliTest {
 
     @Test
     void preforkServesFromSeveralPidsAndReplacesAKilledWorker() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = Processes.freeLoopbackPort();
         Path pidfile = dir.resolve("prefork.pid");
         pidfiles.add(pidfile);
         List<String> argv = new ArrayList<>(List.of("prefork", "--workers", "3", "--listen", "127.0.0.1:" + port,

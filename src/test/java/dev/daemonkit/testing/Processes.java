@@ -66,6 +66,13 @@ public final class Processes {
         pids.forEach(Processes::killAndWait);
     }
 
+    /** A loopback port that was free a moment ago (bind 0, close): for servers a test starts. */
+    public static int freeLoopbackPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     /** Reads a pidfile's pid, if the file exists and holds one. */
     public static Optional<Long> readPid(Path pidfile) {
         try {
