@@ -95,6 +95,9 @@ public final class Main {
             err.println("daemonkit " + c.name() + ": " + e.getMessage());
             err.println("usage: see daemonkit " + c.name() + " --help");
             return Command.USAGE;
+        } catch (dev.daemonkit.daemon.PidfileException e) {
+            err.println("daemonkit " + c.name() + ": " + e.getMessage());
+            return e.badInput() ? Command.USAGE : Command.FAILED;
         } catch (Exception e) {
             err.println("daemonkit " + c.name() + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return Command.FAILED;

@@ -48,7 +48,7 @@ final class RestartCommand implements Command {
         Duration timeout = a.duration("timeout", Duration.ofSeconds(10));
         Signal signal = a.signal("signal", Signal.SIGTERM);
         DaemonArgs.check(o, command);
-        StopCommand.stop(pidfile, signal, timeout, out);
+        StopCommand.stop(pidfile, signal, timeout, dev.daemonkit.daemon.Identity.none(), out);
         return StartCommand.start(o, command, a, out);
     }
 }

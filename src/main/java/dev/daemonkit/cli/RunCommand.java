@@ -83,7 +83,7 @@ final class RunCommand implements Command {
             }
             o.environment().forEach(spawn::env);
             if (pidfile != null) {
-                spawn.passFd(pidfile.fd(), 4).env(DaemonLauncher.ENV_PIDFILE_FD, "4")
+                spawn.passFd(pidfile.lockFd().number(), 4).env(DaemonLauncher.ENV_PIDFILE_FD, "4")
                         .env(DaemonLauncher.ENV_PIDFILE, pidfile.path().toString());
             }
             ChildProcess child;
@@ -96,6 +96,7 @@ final class RunCommand implements Command {
             Posix.close(ready.writeFd());
             if (pidfile != null) {
                 pidfile.write(child.pid());
+                pidfile.sealWrites();
             }
             SignalForwarding.forward(FORWARDED, s -> signalQuietly(child, s));
             LOG.info("running {} as pid {}", command.get(0), child.pid());

@@ -2,33 +2,37 @@ package dev.daemonkit.cli;
 
 import dev.daemonkit.daemon.DaemonControl;
 import dev.daemonkit.posix.Signal;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * {@code daemonkit reload} (SIGHUP) and {@code daemonkit reopen-logs} (SIGUSR1): one signal to
- * the daemon holding the pidfile, through a pidfd so that a recycled pid is never hit.
+ * the daemon holding the pidfile's lock, through a pidfd so that a recycled pid is never hit.
  */
 final class SignalDaemonCommand implements Command {
     private final String name;
     private final Signal signal;
     private final String meaning;
+    private final String example;
 
-    private SignalDaemonCommand(String name, Signal signal, String meaning) {
+    private SignalDaemonCommand(String name, Signal signal, String meaning, String example) {
         this.name = name;
         this.signal = signal;
         this.meaning = meaning;
+        this.example = example;
     }
 
     static SignalDaemonCommand reload() {
-        return new SignalDaemonCommand("reload", Signal.SIGHUP, "reload its configuration");
+        return new SignalDaemonCommand("reload", Signal.SIGHUP, "reload its configuration",
+                "daemonkit's serve and nginx reload on SIGHUP");
     }
 
     static SignalDaemonCommand reopenLogs() {
-        return new SignalDaemonCommand("reopen-logs", Signal.SIGUSR1, "reopen its log files (after logrotate)");
+        return new SignalDaemonCommand("reopen-logs", Signal.SIGUSR1, "reopen its log files (after logrotate)",
+                "daemonkit daemons and nginx reopen their logs on SIGUSR1");
     }
 
     @Override
@@ -44,38 +48,30 @@ final class SignalDaemonCommand implements Command {
     @Override
     public String usage() {
         return """
-            usage: daemonkit %s --pidfile P [--force]
+            usage: daemonkit %s --pidfile P [--force] [--exec PATH] [--user U]
 
-            Sends %s to the daemon holding the pidfile's lock (via pidfd), telling it to %s.
-            daemonkit daemons (Daemon.onReload / serve) and most servers (nginx, sshd...) handle it.
-            A program that does not catch %s would be killed by it, so that is refused unless --force.
+            Sends %s to the daemon holding the pidfile's lock (via pidfd), telling it to %s
+            (%s). A program that does not catch %s would be killed by it, so that is refused
+            unless --force. A pidfile daemonkit did not lock needs --exec and/or --user.
 
-            exit: 0 sent; 1 not running, or the program does not catch %s; 2 bad usage."""
-                .formatted(name, signal, meaning, signal, signal);
+            options:
+              --pidfile P          the pidfile
+              --force              send it even if the program does not catch %s
+            """.formatted(name, signal, meaning, example, signal, signal) + IdentityArgs.HELP + """
+
+
+            exit: 0 sent; 1 not running, refused, or the program does not catch %s; 2 bad usage
+                  or P is not a pidfile.""".formatted(signal);
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(name, argv, Set.of("pidfile"), Set.of("force"), 0);
+        Set<String> valued = new HashSet<>(IdentityArgs.VALUED);
+        valued.add("pidfile");
+        Args a = Args.parse(name, argv, valued, Set.of("force"), 0);
         Path pidfile = Path.of(a.require("pidfile"));
-        DaemonControl.Status st = DaemonControl.status(pidfile);
-        if (!(st instanceof DaemonControl.Status.Running r)) {
-            err.println("daemonkit " + name + ": " + st.describe());
-            return FAILED;
-        }
-        if (!a.flag("force") && !DaemonControl.catches(r.pid(), signal)) {
-            err.println("daemonkit " + name + ": pid " + r.pid() + " does not catch " + signal
-                    + "; it would be killed, not " + (signal == Signal.SIGHUP ? "reloaded" : "told to reopen its logs")
-                    + " (use --force to send it anyway)");
-            return FAILED;
-        }
-        try {
-            int pid = DaemonControl.signal(pidfile, signal);
-            out.println("sent " + signal + " to pid " + pid);
-            return OK;
-        } catch (IOException e) {
-            err.println("daemonkit " + name + ": " + e.getMessage());
-            return FAILED;
-        }
+        int pid = DaemonControl.signal(pidfile, signal, IdentityArgs.parse(a), !a.flag("force"));
+        out.println("sent " + signal + " to pid " + pid);
+        return OK;
     }
 }

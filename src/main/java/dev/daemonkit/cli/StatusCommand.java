@@ -3,6 +3,7 @@ package dev.daemonkit.cli;
 import dev.daemonkit.daemon.DaemonControl;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -21,18 +22,30 @@ final class StatusCommand implements Command {
     @Override
     public String usage() {
         return """
-            usage: daemonkit status --pidfile P
+            usage: daemonkit status --pidfile P [--exec PATH] [--user U]
 
-            Prints the pid, uptime and command of the daemon holding the pidfile's lock.
+            Prints the pid, uptime and command of the daemon holding the pidfile's lock; the pid
+            written in the file is only a hint. A pidfile daemonkit did not lock (nginx's, an init
+            script's) is reported as running while the pid it names is alive, marked unverified
+            unless --exec/--user state what the process must be.
 
-            exit (LSB): 0 running; 1 dead but pidfile exists; 3 not running; 4 unknown (unreadable
-                  pidfile, a symlink...); 2 bad usage.""";
+            options:
+              --pidfile P          the pidfile
+            """ + IdentityArgs.HELP + """
+
+
+            exit (LSB): 0 running; 1 dead but pidfile exists (or the process does not match
+                  --exec/--user); 3 not running; 4 unknown (not a pidfile, a symlink, another user's
+                  file, a file that holds no pid); 2 bad usage.""";
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(name(), argv, Set.of("pidfile"), Set.of(), 0);
-        DaemonControl.Status s = DaemonControl.status(Path.of(a.require("pidfile")));
+        Set<String> valued = new HashSet<>(IdentityArgs.VALUED);
+        valued.add("pidfile");
+        Args a = Args.parse(name(), argv, valued, Set.of(), 0);
+        Path pidfile = Path.of(a.require("pidfile"));
+        DaemonControl.Status s = DaemonControl.status(pidfile, IdentityArgs.parse(a));
         (s.lsbCode() == 4 ? err : out).println(s.describe());
         return s.lsbCode();
     }

@@ -1,9 +1,9 @@
 package dev.daemonkit.daemon;
 
-import dev.daemonkit.internal.libc.Abi;
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.SignalDisposition;
 import dev.daemonkit.process.Spawn;
@@ -178,17 +178,17 @@ public final class Daemon {
      * moved them: a line written before goes to the moved file, a line after to the new one,
      * none is lost. Called on SIGUSR1 ({@code daemonkit reopen-logs --pidfile P}).
      */
-    public synchronized void reopenLogs() throws PosixException {
+    public synchronized void reopenLogs() throws IOException {
         System.out.flush();
         System.err.flush();
         if (logs.stdout().isPresent() && logs.stdout().equals(logs.stderr())) {
-            appendOnto(logs.stdout().get(), 1, 2);
+            appendOnto(logs.stdout().get(), false, 1, 2);
         } else {
             if (logs.stdout().isPresent()) {
-                appendOnto(logs.stdout().get(), 1);
+                appendOnto(logs.stdout().get(), false, 1);
             }
             if (logs.stderr().isPresent()) {
-                appendOnto(logs.stderr().get(), 2);
+                appendOnto(logs.stderr().get(), false, 2);
             }
         }
         LOG.info("reopened log files {}", logs.stdout().or(logs::stderr).map(Path::toString).orElse("(none)"));
@@ -200,7 +200,7 @@ public final class Daemon {
             catchSignal(Signal.SIGUSR1, () -> {
                 try {
                     reopenLogs();
-                } catch (PosixException e) {
+                } catch (IOException e) {
                     LOG.error("SIGUSR1: cannot reopen logs: {}", e.getMessage());
                 }
             });
@@ -253,9 +253,12 @@ public final class Daemon {
                         a.pid().map(p -> " (pid " + p + ")").orElse(""));
             }
             exit = 0;
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            exit = 1;
+            exit = 2; // bad input found by the checks: nothing was started
+        } catch (IOException e) {
+            System.err.println(e.getMessage());
+            exit = e instanceof PidfileException pe && pe.badInput() ? 2 : 1;
         } catch (InterruptedException e) {
             exit = 1;
         }
@@ -311,10 +314,7 @@ public final class Daemon {
         for (Signal s : o.ignoredSignals()) {
             Posix.sigaction(s, SignalDisposition.IGNORE);
         }
-        Optional<Pidfile> pidfile = openPidfile(o);
-        if (pidfile.isPresent()) {
-            pidfile.get().write(pid);
-        }
+        Optional<Pidfile> pidfile = openPidfile(o, pid);
         if (o.privilegedStep() != null) {
             o.privilegedStep().run();
         }
@@ -323,11 +323,13 @@ public final class Daemon {
             Privileges.Account account = Privileges.lookup(o.user(), o.group());
             if (Posix.geteuid() == 0) {
                 // The log was created by root; the daemon must still be able to reopen it on SIGUSR1.
-                for (Optional<Path> log : List.of(logs.stdout(), logs.stderr())) {
-                    if (log.isPresent() && Files.isRegularFile(log.get())) {
-                        Files.setAttribute(log.get(), "unix:uid", account.uid());
-                        Files.setAttribute(log.get(), "unix:gid", account.gid());
-                    }
+                // Through fds 1 and 2 — the files really opened (without following links) — never
+                // by path, which the service user may have pointed at another file meanwhile.
+                if (logs.stdout().isPresent()) {
+                    LogFile.handOver(Fd.borrow(1), logs.stdout().get(), account.uid(), account.gid());
+                }
+                if (logs.stderr().isPresent()) {
+                    LogFile.handOver(Fd.borrow(2), logs.stderr().get(), account.uid(), account.gid());
                 }
             }
             // Throws unless every id reads back as asked: a daemon never goes on as root by mistake.
@@ -341,19 +343,28 @@ public final class Daemon {
         return d;
     }
 
-    private static Optional<Pidfile> openPidfile(DaemonOptions o) throws IOException {
+    /**
+     * The pidfile: adopted from a launcher (which wrote our pid and keeps the only writable
+     * descriptor), or acquired here, our pid written, and the writable descriptor closed before
+     * anything else runs — so that after a privilege drop the daemon cannot rewrite its pid.
+     */
+    private static Optional<Pidfile> openPidfile(DaemonOptions o, int pid) throws IOException {
         Optional<Integer> fd = inheritedPidfileFd();
         String path = System.getenv(DaemonLauncher.ENV_PIDFILE);
         if (fd.isPresent() && path != null) {
             Posix.setCloseOnExec(fd.get(), true); // our own children must not hold our lock
-            return Optional.of(Pidfile.adopt(fd.get(), Path.of(path)));
+            return Optional.of(Pidfile.adopt(Fd.adopt(fd.get()), Path.of(path)));
         }
         if (o.pidfile() != null) {
+            Pidfile p;
             try {
-                return Optional.of(Pidfile.acquire(o.pidfile()));
+                p = Pidfile.acquire(o.pidfile());
             } catch (AlreadyRunningException e) {
                 throw new IOException("already running" + (e.pid().isPresent() ? " (pid " + e.pid().getAsLong() + ")" : ""), e);
             }
+            p.write(pid);
+            p.sealWrites();
+            return Optional.of(p);
         }
         return Optional.empty();
     }
@@ -373,10 +384,10 @@ public final class Daemon {
         }
     }
 
-    private static void redirectStdio(DaemonOptions o) throws PosixException {
-        int in = Libc.open(o.stdin().toString(), Abi.O_RDONLY | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0);
-        Posix.dup2(in, 0);
-        Posix.close(in);
+    private static void redirectStdio(DaemonOptions o) throws IOException {
+        try (Fd in = PosixFiles.open(o.stdin(), Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOCTTY, 0)) {
+            Posix.dup2(in.number(), 0);
+        }
         if (o.stdout() == null && o.stderr() == null) {
             // Not detached and no log asked for: keep stdout/stderr, which under systemd are the
             // journal (Type=simple/notify).
@@ -384,19 +395,20 @@ public final class Daemon {
         }
         Path out = o.stdout() != null ? o.stdout() : Path.of("/dev/null");
         Path err = o.stderr() != null ? o.stderr() : out;
-        appendOnto(out, 1);
-        appendOnto(err, 2);
+        boolean forUser = o.user() != null;
+        appendOnto(out, forUser, 1);
+        appendOnto(err, forUser, 2);
     }
 
-    /** Opens {@code file} for appending (created 0644) and makes each of {@code fds} refer to it. */
-    private static void appendOnto(Path file, int... fds) throws PosixException {
-        int fd = Libc.open(file.toString(), Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0644);
-        try {
+    /**
+     * Opens {@code file} for appending (created 0644; symlinks only as {@link LogFile} allows) and
+     * makes each of {@code fds} refer to it.
+     */
+    private static void appendOnto(Path file, boolean forAnotherUser, int... fds) throws IOException {
+        try (Fd fd = LogFile.openAppend(file, forAnotherUser)) {
             for (int target : fds) {
-                Posix.dup2(fd, target);
+                Posix.dup2(fd.number(), target);
             }
-        } finally {
-            Posix.close(fd);
         }
     }
 

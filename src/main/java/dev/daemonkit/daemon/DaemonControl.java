@@ -1,33 +1,44 @@
 package dev.daemonkit.daemon;
 
 import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
+import dev.daemonkit.process.FileLocks;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.OptionalInt;
 
 /**
  * Status, stop and signalling of a daemon known by its pidfile, the way LSB init scripts do it,
- * without their races: the pidfile's lock says whether the daemon lives (a pid alone can be
- * recycled), and signals go through a pidfd opened while the lock is held, so a recycled pid is
+ * without trusting the pidfile's text. The daemon is the process holding the pidfile's lock
+ * (found in /proc, without locking: looking never disturbs a concurrent stop or start); the pid
+ * written in the file is a hint checked against it. Signals go through a pidfd opened, then
+ * checked again, so a recycled pid is never hit. An unlocked pidfile (written by nginx, redis,
+ * an init script) is reported honestly and signalled only when the caller states the process's
+ * {@link Identity}, as start-stop-daemon's --exec/--user. Pid 1, the caller and its ancestors are
  * never signalled.
  */
 public final class DaemonControl {
-    private static final Logger LOG = LoggerFactory.getLogger(DaemonControl.class);
-    /** How long SIGKILL may take before stop gives up. */
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
-
     private DaemonControl() {
+    }
+
+    /** How a running daemon was recognised. */
+    public enum Evidence {
+        /** It holds the pidfile's lock. */
+        LOCK,
+        /** The pidfile is locked, but this user cannot inspect its holder (another user's process). */
+        LOCK_UNVERIFIED,
+        /** Unlocked pidfile; the process matches the identity the caller stated (--exec/--user). */
+        IDENTITY,
+        /** Unlocked pidfile naming a live process; nothing proves it is the daemon. */
+        UNVERIFIED
     }
 
     /** A daemon's status, with the LSB exit code {@code daemonkit status} returns for it. */
@@ -38,26 +49,34 @@ public final class DaemonControl {
         /** A line for people. */
         String describe();
 
-        /** Running; {@code info} is empty only if /proc could not be read (another user's process). */
-        record Running(int pid, Optional<ProcessInfo> info) implements Status {
+        /** Running; {@code info} is empty only if /proc could not be read. */
+        record Running(int pid, Optional<ProcessInfo> info, Evidence evidence, Optional<String> note) implements Status {
             public int lsbCode() {
                 return 0;
             }
 
             public String describe() {
-                return info.map(i -> "running (pid " + pid + "), up " + human(i.uptime()) + ": " + i.commandText())
-                        .orElse("running (pid " + pid + ")");
+                String how = switch (evidence) {
+                    case LOCK -> "";
+                    case LOCK_UNVERIFIED -> "; it holds the pidfile's lock as far as this user can tell";
+                    case IDENTITY -> "; pidfile not locked, identity checked";
+                    case UNVERIFIED -> "; pidfile not locked, not started by daemonkit: identity not verified"
+                            + " (see --exec/--user)";
+                };
+                String head = "running (pid " + pid + how + ")";
+                return info.map(i -> head + ", up " + human(i.uptime()) + ": " + i.commandText()).orElse(head)
+                        + note.map(n -> " [" + n + "]").orElse("");
             }
         }
 
-        /** The pidfile exists but nobody holds its lock: the daemon died without cleaning up. */
-        record Dead(Optional<Long> pid) implements Status {
+        /** The pidfile exists but nothing runs: the daemon died without cleaning up. */
+        record Dead(OptionalInt pid, String reason) implements Status {
             public int lsbCode() {
                 return 1;
             }
 
             public String describe() {
-                return "dead but pidfile exists" + pid.map(p -> " (pid " + p + " is gone)").orElse("");
+                return "dead but pidfile exists (" + reason + ")";
             }
         }
 
@@ -72,7 +91,7 @@ public final class DaemonControl {
             }
         }
 
-        /** Cannot tell: unreadable pidfile, a symlink, a lock held without a pid. */
+        /** Cannot tell: not a pidfile, a symlink, another user's file, a file holding no pid. */
         record Unknown(String reason) implements Status {
             public int lsbCode() {
                 return 4;
@@ -84,29 +103,28 @@ public final class DaemonControl {
         }
     }
 
-    /** Reads the status from the pidfile and /proc. */
+    /** Reads the status from the pidfile, its lock and /proc. */
     public static Status status(Path pidfile) {
-        Pidfile.State s = Pidfile.inspect(pidfile);
-        // A launcher writes the pid right after taking the lock; give it a moment.
-        for (int i = 0; i < 20 && s instanceof Pidfile.State.Running r && r.pid().isEmpty(); i++) {
-            sleep(50);
-            s = Pidfile.inspect(pidfile);
-        }
-        return switch (s) {
-            case Pidfile.State.Missing m -> new Status.NotRunning();
-            case Pidfile.State.Unusable u -> new Status.Unknown(u.reason());
-            case Pidfile.State.Stale st -> new Status.Dead(st.pid().isPresent() ? Optional.of(st.pid().getAsLong()) : Optional.empty());
-            case Pidfile.State.Running r -> {
-                if (r.pid().isEmpty()) {
-                    yield new Status.Unknown(pidfile + " is locked but holds no pid");
+        return status(pidfile, Identity.none());
+    }
+
+    /** The status, checking an unlocked pidfile's process against the stated identity. */
+    public static Status status(Path pidfile, Identity expected) {
+        return switch (Resolved.of(pidfile, expected, false)) {
+            case Resolved.NotRunning n -> new Status.NotRunning();
+            case Resolved.Bad b -> new Status.Unknown(b.reason());
+            case Resolved.Empty e -> new Status.Dead(OptionalInt.empty(), pidfile + " is empty");
+            case Resolved.Stale s -> new Status.Dead(OptionalInt.of(s.pid()), "pid " + s.pid() + " is gone");
+            case Resolved.Locked l -> new Status.Running(l.daemon(), ProcessTable.of(l.daemon()), Evidence.LOCK,
+                    l.mismatch().or(l::hintNote));
+            case Resolved.LockedUnverified u -> new Status.Running(u.pid(), ProcessTable.of(u.pid()),
+                    Evidence.LOCK_UNVERIFIED, Optional.empty());
+            case Resolved.Foreign f -> {
+                if (f.mismatch().isPresent()) {
+                    yield new Status.Dead(OptionalInt.of(f.pid()), f.mismatch().get());
                 }
-                int pid = (int) r.pid().getAsLong();
-                Optional<ProcessInfo> info = ProcessTable.of(pid);
-                if (info.isEmpty() || info.get().isZombie()) {
-                    yield new Status.Unknown(pidfile + " is locked, but pid " + pid
-                            + " is gone (a child it left behind still holds the lock)");
-                }
-                yield new Status.Running(pid, info);
+                yield new Status.Running(f.pid(), ProcessTable.of(f.pid()),
+                        f.identityStated() ? Evidence.IDENTITY : Evidence.UNVERIFIED, Optional.empty());
             }
         };
     }
@@ -114,181 +132,104 @@ public final class DaemonControl {
     /** How a stop ended. */
     public sealed interface StopResult {
         /** It was running and is gone now; {@code killed} if SIGKILL was needed. */
-        record Stopped(int pid, boolean killed) implements StopResult {
+        record Stopped(int pid, boolean killed, Optional<String> note) implements StopResult {
         }
 
-        /** Nothing was running; {@code removedStale} if a stale pidfile was cleaned up. */
-        record NotRunning(boolean removedStale) implements StopResult {
+        /** Nothing was running; {@code detail} says what was done with the pidfile, if anything. */
+        record NotRunning(boolean removedStale, Optional<String> detail) implements StopResult {
         }
+    }
+
+    /** {@link #stop(Path, Signal, Duration, Identity)} without a stated identity. */
+    public static StopResult stop(Path pidfile, Signal signal, Duration timeout) throws IOException {
+        return stop(pidfile, signal, timeout, Identity.none());
     }
 
     /**
-     * Sends {@code signal}, waits up to {@code timeout} for the daemon to exit, then SIGKILLs it
-     * and waits again; finally removes the pidfile if the daemon did not.
+     * Sends {@code signal} to the daemon, waits up to {@code timeout} for it to exit, then SIGKILLs
+     * it; then stops what it left holding the lock or in its session, and removes the pidfile if
+     * the daemon did not.
      *
-     * @throws IOException when the daemon cannot be signalled (another user's process: EPERM) or
-     *                     survives SIGKILL, or the pidfile is unusable
+     * @throws PidfileException when the path is not a pidfile (badInput), or daemonkit refuses to
+     *                          act on what it names (unlocked without a matching identity, pid 1...)
+     * @throws IOException      when the daemon cannot be signalled (EPERM) or survives SIGKILL
      */
-    public static StopResult stop(Path pidfile, Signal signal, Duration timeout) throws IOException {
-        Status st = status(pidfile);
-        switch (st) {
-            case Status.NotRunning n -> {
-                return new StopResult.NotRunning(false);
-            }
-            case Status.Dead d -> {
-                boolean removed = Pidfile.removeIfStale(pidfile);
-                LOG.info("removed stale pidfile {}", pidfile);
-                return new StopResult.NotRunning(removed);
-            }
-            case Status.Unknown u -> {
-                // The daemon died but processes of its session keep the lock: finish the job.
-                if (Pidfile.inspect(pidfile) instanceof Pidfile.State.Running(var held) && held.isPresent()) {
-                    int pid = (int) held.getAsLong();
-                    stopLeftovers(pid, signal, timeout);
-                    waitForUnlock(pidfile);
-                    return new StopResult.Stopped(pid, false);
-                }
-                throw new IOException(u.reason());
-            }
-            case Status.Running r -> {
-                int pid = r.pid();
-                int pidfd;
-                try {
-                    pidfd = Posix.pidfdOpen(pid);
-                } catch (PosixException e) {
-                    if (e.errno() == Errno.ESRCH) {
-                        // Gone between the status and now.
-                        waitForUnlock(pidfile);
-                        return new StopResult.Stopped(pid, false);
-                    }
-                    throw e;
-                }
-                try {
-                    return stopVia(pidfd, pid, pidfile, signal, timeout);
-                } finally {
-                    Posix.close(pidfd);
-                }
-            }
-        }
+    public static StopResult stop(Path pidfile, Signal signal, Duration timeout, Identity expected) throws IOException {
+        return StopSequence.stop(pidfile, signal, timeout, expected);
     }
 
-    private static StopResult stopVia(int pidfd, int pid, Path pidfile, Signal signal, Duration timeout)
-            throws IOException {
-        // The pidfd was opened while the lock showed the daemon alive: it names that very process.
-        if (!Pidfile.inspect(pidfile).equals(new Pidfile.State.Running(java.util.OptionalLong.of(pid)))) {
-            if (!Posix.pollReadable(pidfd, Duration.ZERO)) {
-                throw new IOException(pidfile + " changed while stopping pid " + pid + "; not signalling it");
+    /**
+     * Sends one signal to the running daemon through a pidfd (reload, log reopening).
+     *
+     * @param requireHandler refuse unless the process catches the signal (SigCgt), so that a
+     *                       SIGHUP meant as "reload" cannot kill a program that does not handle it
+     * @return the pid signalled
+     */
+    public static int signal(Path pidfile, Signal signal, Identity expected, boolean requireHandler) throws IOException {
+        Resolved r = Resolved.of(pidfile, expected, false);
+        int pid = switch (r) {
+            case Resolved.Locked l -> {
+                refuseMismatch(l.mismatch());
+                yield l.daemon();
             }
+            case Resolved.Foreign f -> {
+                refuseForeign(pidfile, f);
+                yield f.pid();
+            }
+            case Resolved.Bad b -> throw b.badInput() ? PidfileException.notAPidfile(b.reason())
+                    : PidfileException.refused(b.reason());
+            default -> throw new IOException("daemon is " + status(pidfile, expected).describe());
+        };
+        guard(pid);
+        if (requireHandler && !catches(pid, signal)) {
+            throw PidfileException.refused("pid " + pid + " does not catch " + signal + "; it would be killed by it"
+                    + " (use --force to send it anyway)");
         }
-        try {
+        try (Fd pidfd = Posix.openPidfd(pid)) {
+            if (!stillTheTarget(r, pid, expected)) {
+                throw new IOException("pid " + pid + " exited while being signalled");
+            }
             Posix.pidfdSendSignal(pidfd, signal);
+            return pid;
         } catch (PosixException e) {
             if (e.errno() == Errno.ESRCH) {
-                waitForUnlock(pidfile);
-                return new StopResult.Stopped(pid, false);
-            }
-            if (e.errno() == Errno.EPERM) {
-                throw new IOException("not permitted to signal pid " + pid + " (EPERM: it belongs to another user)", e);
+                throw new IOException("pid " + pid + " exited while being signalled", e);
             }
             throw e;
         }
-        LOG.debug("sent {} to pid {}, waiting up to {} ms", signal, pid, timeout.toMillis());
-        boolean killed = false;
-        if (!Posix.pollReadable(pidfd, timeout)) {
-            LOG.warn("pid {} still running {} ms after {}; sending SIGKILL", pid, timeout.toMillis(), signal);
-            try {
-                Posix.pidfdSendSignal(pidfd, Signal.SIGKILL);
-            } catch (PosixException e) {
-                if (e.errno() != Errno.ESRCH) {
-                    throw e;
-                }
-            }
-            killed = true;
-            if (!Posix.pollReadable(pidfd, KILL_WAIT)) {
-                throw new IOException("pid " + pid + " survived SIGKILL for " + KILL_WAIT.toSeconds()
-                        + " s (uninterruptible sleep?)");
-            }
-        }
-        stopLeftovers(pid, signal, timeout);
-        waitForUnlock(pidfile);
-        return new StopResult.Stopped(pid, killed);
     }
 
-    /**
-     * Processes the daemon started stay in its session (it is the session leader) and may hold
-     * the pidfile's descriptor, and with it the lock. Like systemd's KillMode=control-group, but
-     * by session: they get the same signal, then SIGKILL after the timeout.
-     */
-    private static void stopLeftovers(int sid, Signal signal, Duration timeout) {
-        List<Integer> fds = new ArrayList<>();
-        for (ProcessInfo p : ProcessTable.all()) {
-            if (p.sid() == sid && p.pid() != sid && !p.isZombie()) {
-                try {
-                    int fd = Posix.pidfdOpen(p.pid());
-                    fds.add(fd);
-                    Posix.pidfdSendSignal(fd, signal);
-                    LOG.info("sent {} to pid {} left behind in the daemon's session: {}", signal, p.pid(), p.commandText());
-                } catch (PosixException e) {
-                    LOG.debug("leftover pid {}: {}", p.pid(), e.getMessage());
-                }
-            }
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (int fd : fds) {
-            try {
-                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-                if (!Posix.pollReadable(fd, left)) {
-                    Posix.pidfdSendSignal(fd, Signal.SIGKILL);
-                    Posix.pollReadable(fd, KILL_WAIT);
-                }
-            } catch (PosixException e) {
-                LOG.debug("leftover: {}", e.getMessage());
-            } finally {
-                try {
-                    Posix.close(fd);
-                } catch (PosixException ignored) {
-                    // nothing left to do
-                }
-            }
+    /** After the pidfd is open (it pins the process): is it still the one we identified? */
+    static boolean stillTheTarget(Resolved r, int pid, Identity expected) {
+        return switch (r) {
+            case Resolved.Locked l -> FileLocks.holds(pid, l.file().file()) && expected.mismatch(pid).isEmpty();
+            case Resolved.Foreign f -> expected.isStated() && expected.mismatch(pid).isEmpty()
+                    && ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false);
+            default -> false;
+        };
+    }
+
+    static void refuseMismatch(Optional<String> mismatch) throws PidfileException {
+        if (mismatch.isPresent()) {
+            throw PidfileException.refused(mismatch.get() + "; not signalling it");
         }
     }
 
-    /**
-     * After the daemon died its lock goes with it (unless a child inherited the descriptor);
-     * removes the file if the daemon did not.
-     */
-    private static void waitForUnlock(Path pidfile) {
-        for (int i = 0; i < 40; i++) {
-            Pidfile.State s = Pidfile.inspect(pidfile);
-            if (s instanceof Pidfile.State.Missing) {
-                return;
-            }
-            if (s instanceof Pidfile.State.Stale) {
-                Pidfile.removeIfStale(pidfile);
-                return;
-            }
-            sleep(50);
+    /** An unlocked pidfile is acted on only with a stated, matching identity. */
+    static void refuseForeign(Path pidfile, Resolved.Foreign f) throws PidfileException {
+        if (!f.identityStated()) {
+            throw PidfileException.refused(pidfile + " is not locked: daemonkit did not start pid " + f.pid()
+                    + ", and it may be any process by now. To act on it anyway, state what it must be, as with"
+                    + " start-stop-daemon: --exec /path/to/its/program and/or --user NAME");
         }
-        LOG.warn("{} is still locked after the daemon exited: a process it started holds the lock", pidfile);
+        refuseMismatch(f.mismatch());
     }
 
-    /**
-     * Sends a signal to the running daemon through a pidfd (for reload, log reopening).
-     *
-     * @return the daemon's pid
-     * @throws IOException when it is not running or cannot be signalled
-     */
-    public static int signal(Path pidfile, Signal signal) throws IOException {
-        Status st = status(pidfile);
-        if (!(st instanceof Status.Running r)) {
-            throw new IOException("daemon is " + st.describe());
-        }
-        int pidfd = Posix.pidfdOpen(r.pid());
-        try {
-            Posix.pidfdSendSignal(pidfd, signal);
-            return r.pid();
-        } finally {
-            Posix.close(pidfd);
+    /** Refuses pid 1, the caller and its ancestors. */
+    static void guard(int pid) throws PidfileException {
+        Optional<String> why = ProtectedPids.reason(pid);
+        if (why.isPresent()) {
+            throw PidfileException.refused("refusing to signal pid " + pid + ": " + why.get());
         }
     }
 
@@ -319,13 +260,5 @@ public final class DaemonControl {
             return s / 60 + "m" + s % 60 + "s";
         }
         return s + "s";
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -1,15 +1,14 @@
 package dev.daemonkit.daemon;
 
-import dev.daemonkit.internal.libc.Abi;
-import dev.daemonkit.internal.libc.Libc;
 import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.SignalDisposition;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ChildProcess;
-import dev.daemonkit.process.ProcessTable;
 import dev.daemonkit.process.Redirect;
 import dev.daemonkit.process.Spawn;
 import java.io.IOException;
@@ -33,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * re-launch the JVM.
  *
  * <p>What the daemon inherits: fd 3 is the write end of the readiness pipe
- * ({@code DAEMONKIT_READY_FD=3}, see {@link Daemon#ready()}); fd 4 is the pidfile, locked with
- * flock ({@code DAEMONKIT_PIDFILE_FD=4}, {@code DAEMONKIT_PIDFILE}). A flock belongs to the open
- * file, so the daemon holds the lock for as long as it (or a child it passed fd 4 to) lives,
- * without knowing anything about daemonkit.
+ * ({@code DAEMONKIT_READY_FD=3}, see {@link Daemon#ready()}); fd 4 is a read-only descriptor of
+ * the pidfile carrying its flock ({@code DAEMONKIT_PIDFILE_FD=4}, {@code DAEMONKIT_PIDFILE}). A
+ * flock belongs to the open file, so the daemon holds the lock for as long as it (or a child it
+ * passed fd 4 to) lives, without knowing anything about daemonkit — and cannot rewrite its pid:
+ * the launcher writes it, through a descriptor of its own, and only a pid it verified.
  */
 public final class DaemonLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonLauncher.class);
@@ -71,7 +71,7 @@ public final class DaemonLauncher {
     /**
      * Checks what can be checked before anything is started, so that bad input changes nothing:
      * the program exists and is executable, the directories exist, the log and pidfile can be
-     * written, the user exists.
+     * written and are what they claim to be, the user exists.
      *
      * @throws IllegalArgumentException with a message naming what is wrong
      */
@@ -91,10 +91,15 @@ public final class DaemonLauncher {
         for (Path log : new Path[] {o.stdout(), o.stderr()}) {
             if (log != null) {
                 checkWritableFile("log file", log);
+                String problem = LogFile.problem(log, o.user() != null);
+                if (problem != null) {
+                    throw new IllegalArgumentException(problem);
+                }
             }
         }
         if (o.pidfile() != null) {
             checkWritableFile("pidfile", o.pidfile());
+            checkPidfile(o.pidfile());
         }
         if (o.user() != null) {
             try {
@@ -109,10 +114,25 @@ public final class DaemonLauncher {
         }
     }
 
+    /** A path given as pidfile must be nothing yet, or a pidfile: never a directory, FIFO or config file. */
+    private static void checkPidfile(Path pidfile) {
+        switch (PidfileProbe.inspect(pidfile, false)) {
+            case PidfileProbe.NotAPidfile n -> throw new IllegalArgumentException(n.reason());
+            case PidfileProbe.Untrusted u -> throw new IllegalArgumentException(u.reason());
+            case PidfileProbe.Regular r when r.content().isGarbage() -> throw new IllegalArgumentException(
+                    pidfile + " holds '" + r.content().text() + "', not a pid: refusing to overwrite it");
+            default -> {
+            }
+        }
+    }
+
     private static void checkWritableFile(String what, Path file) {
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IllegalArgumentException(what + " directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(what + " " + file + " is a directory");
         }
         if (Files.exists(file) ? !Files.isWritable(file) : !Files.isWritable(dir)) {
             throw new IllegalArgumentException(what + " " + file + " is not writable"
@@ -131,7 +151,7 @@ public final class DaemonLauncher {
      *                   JVM re-launching itself, which starts in this directory (so that its arguments
      *                   resolve as the user typed them) and changes directory and drops privileges itself
      * @throws StartFailedException when it died, reported an error, or was not ready in time; the
-     *                              pidfile is removed and nothing is left running
+     *                              pidfile is removed and nothing it started is left running
      */
     public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Duration grace,
             boolean waitReady, boolean relaunch) throws IOException, InterruptedException {
@@ -144,26 +164,28 @@ public final class DaemonLauncher {
                 return new Outcome.AlreadyRunning(pid);
             }
         }
-        int logFd = -1;
-        int errFd = -1;
-        int readFd = -1;
-        int writeFd = -1;
-        ChildProcess child;
+        List<Fd> opened = new ArrayList<>();
+        ChildProcess child = null;
         boolean started = false;
         try {
-            logFd = o.stdout() == null ? -1 : openLog(o.stdout());
-            errFd = o.stderr() == null ? -1 : o.stderr().equals(o.stdout()) ? logFd : openLog(o.stderr());
+            boolean forUser = o.user() != null;
+            Fd out = o.stdout() == null ? null : LogFile.openAppend(o.stdout(), forUser);
+            Fd err = o.stderr() == null ? null : o.stderr().equals(o.stdout()) ? out : LogFile.openAppend(o.stderr(), forUser);
+            opened.add(out);
+            opened.add(err);
             Posix.Pipe ready = Posix.pipe();
-            readFd = ready.readFd();
-            writeFd = ready.writeFd();
+            Fd readEnd = Fd.adopt(ready.readFd());
+            Fd writeEnd = Fd.adopt(ready.writeFd());
+            opened.add(readEnd);
+            opened.add(writeEnd);
             Spawn spawn = Spawn.of(command)
                     .newSession()
                     .directory(relaunch ? Path.of("").toAbsolutePath() : o.workingDirectory())
                     .umask(o.umask())
                     .stdin(Redirect.toFile(o.stdin()))
-                    .stdout(logFd >= 0 ? Redirect.fd(logFd) : Redirect.NULL)
-                    .stderr(errFd >= 0 ? Redirect.fd(errFd) : Redirect.NULL)
-                    .passFd(writeFd, ReadyPipe.CHILD_FD)
+                    .stdout(out != null ? Redirect.fd(out.number()) : Redirect.NULL)
+                    .stderr(err != null ? Redirect.fd(err.number()) : Redirect.NULL)
+                    .passFd(writeEnd.number(), ReadyPipe.CHILD_FD)
                     .env(ReadyPipe.ENV_FD, Integer.toString(ReadyPipe.CHILD_FD))
                     .keepIgnored(o.ignoredSignals());
             if (o.stdout() != null) {
@@ -175,7 +197,7 @@ public final class DaemonLauncher {
             o.environment().forEach(spawn::env);
             extraEnv.forEach(spawn::env);
             if (pidfile != null) {
-                spawn.passFd(pidfile.fd(), PIDFILE_CHILD_FD)
+                spawn.passFd(pidfile.lockFd().number(), PIDFILE_CHILD_FD)
                         .env(ENV_PIDFILE_FD, Integer.toString(PIDFILE_CHILD_FD))
                         .env(ENV_PIDFILE, pidfile.path().toString());
             }
@@ -185,17 +207,20 @@ public final class DaemonLauncher {
                 pidfile.write(child.pid());
             }
             // Our copy of the write end must go, or we would never see end of file.
-            closeQuietly(writeFd);
-            writeFd = -1;
-            Outcome.Started up = await(child, readFd, pidfile, o, grace, waitReady);
+            writeEnd.close();
+            Outcome.Started up = new Startup(child, readEnd, pidfile, o, Optional.ofNullable(err != null ? err : out),
+                    grace, waitReady).await();
             started = true;
             return up;
         } finally {
-            closeQuietly(readFd);
-            closeQuietly(writeFd);
-            closeQuietly(logFd);
-            if (errFd != logFd) {
-                closeQuietly(errFd);
+            opened.forEach(f -> {
+                if (f != null) {
+                    f.close();
+                }
+            });
+            if (!started && child != null) {
+                // Whatever path failed: nothing of this start may keep running.
+                SessionCleanup.stop(child.pid(), Optional.ofNullable(pidfile).map(Pidfile::file));
             }
             if (pidfile != null) {
                 if (started) {
@@ -240,93 +265,6 @@ public final class DaemonLauncher {
         }
     }
 
-    private static int openLog(Path log) throws PosixException {
-        return Libc.open(log.toString(), Abi.O_WRONLY | Abi.O_CREAT | Abi.O_APPEND | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0644);
-    }
-
-    /**
-     * Reads the readiness protocol until the daemon is up or has failed. Returns the daemon's pid.
-     */
-    private static Outcome.Started await(ChildProcess child, int readFd, Pidfile pidfile, DaemonOptions o,
-            Duration grace, boolean waitReady) throws IOException, InterruptedException {
-        long start = System.nanoTime();
-        long graceEnd = start + grace.toNanos();
-        long readyEnd = start + o.readyTimeout().toNanos();
-        boolean notify = waitReady;
-        boolean eof = false;
-        int daemonPid = child.pid();
-        StringBuilder pending = new StringBuilder();
-        while (true) {
-            long now = System.nanoTime();
-            long end = notify ? readyEnd : Math.min(graceEnd, readyEnd);
-            if (now >= end) {
-                if (notify) {
-                    fail(daemonPid, o, "did not report ready within " + o.readyTimeout().toMillis() + " ms");
-                }
-                if (isAlive(child, daemonPid)) {
-                    return new Outcome.Started(daemonPid, false);
-                }
-                fail(daemonPid, o, deathMessage(child, daemonPid));
-            }
-            boolean readable = !eof && Posix.pollReadable(readFd, Duration.ofMillis(Math.min(50, (end - now) / 1_000_000 + 1)));
-            if (readable) {
-                byte[] b = Posix.read(readFd, 512);
-                if (b.length == 0) {
-                    eof = true;
-                    if (notify) {
-                        // Every writer is gone without READY: give the kernel a moment to report the death.
-                        child.waitFor(Duration.ofMillis(200));
-                        fail(daemonPid, o, "exited before reporting ready (" + deathMessage(child, daemonPid) + ")");
-                    }
-                }
-                pending.append(new String(b, StandardCharsets.UTF_8));
-                int nl;
-                while ((nl = pending.indexOf("\n")) >= 0) {
-                    String line = pending.substring(0, nl).trim();
-                    pending.delete(0, nl + 1);
-                    if (line.equals("NOTIFY")) {
-                        notify = true;
-                    } else if (line.startsWith("PID ")) {
-                        daemonPid = Integer.parseInt(line.substring(4).trim());
-                        if (pidfile != null) {
-                            pidfile.write(daemonPid);
-                        }
-                    } else if (line.equals("READY")) {
-                        return new Outcome.Started(daemonPid, true);
-                    } else if (line.startsWith("ERROR")) {
-                        child.waitFor(Duration.ofMillis(500));
-                        fail(daemonPid, o, line.substring(5).trim());
-                    }
-                }
-            } else if (eof) {
-                Thread.sleep(20);
-            }
-            // The direct child may be a first stage that exits 0 on purpose after handing over.
-            Optional<WaitStatus> st = child.poll();
-            if (st.isPresent() && daemonPid == child.pid()
-                    && !(notify && st.get() instanceof WaitStatus.Exited ex && ex.code() == 0)) {
-                fail(daemonPid, o, deathMessage(child, daemonPid));
-            }
-            if (daemonPid != child.pid() && !isAlive(child, daemonPid)) {
-                fail(daemonPid, o, "pid " + daemonPid + " exited before reporting ready");
-            }
-        }
-    }
-
-    private static boolean isAlive(ChildProcess child, int pid) {
-        if (pid == child.pid()) {
-            return child.isAlive();
-        }
-        return ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false);
-    }
-
-    private static String deathMessage(ChildProcess child, int pid) {
-        if (pid != child.pid()) {
-            return "pid " + pid + " is gone";
-        }
-        return child.poll().map(DaemonLauncher::describe).orElse("it is gone");
-    }
-
     /** "exited with status 3" / "killed by SIGSEGV (core dumped)". */
     static String describe(WaitStatus s) {
         return switch (s) {
@@ -336,32 +274,19 @@ public final class DaemonLauncher {
         };
     }
 
-    /** Kills whatever was started, then throws with the reason and the log's tail. */
-    private static void fail(int pid, DaemonOptions o, String reason) throws StartFailedException {
+    /**
+     * The last {@code n} lines of the log we opened (at most its last 8 KiB), read through our own
+     * descriptor — not the path, which the daemon's user may have pointed elsewhere meanwhile.
+     */
+    static List<String> tail(Fd log, int n) {
         try {
-            if (ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false)) {
-                Posix.kill(pid, Signal.SIGKILL);
+            if (!PosixFiles.fstat(log).isRegular()) {
+                return List.of();
             }
         } catch (PosixException e) {
-            LOG.debug("kill {} after failed start: {}", pid, e.getMessage());
+            return List.of();
         }
-        StringBuilder msg = new StringBuilder("daemon failed to start: " + reason);
-        Path log = o.stderr() != null ? o.stderr() : o.stdout();
-        if (log != null) {
-            List<String> tail = tail(log, 10);
-            if (!tail.isEmpty()) {
-                msg.append("\nlast lines of ").append(log).append(':');
-                tail.forEach(l -> msg.append("\n  ").append(l));
-            }
-        } else {
-            msg.append(" (its output went to /dev/null; use --log FILE to keep it)");
-        }
-        throw new StartFailedException(msg.toString());
-    }
-
-    /** The last {@code n} lines of a file (reads at most its last 8 KiB). */
-    static List<String> tail(Path file, int n) {
-        try (var ch = java.nio.channels.FileChannel.open(file)) {
+        try (var ch = java.nio.channels.FileChannel.open(Path.of("/proc/self/fd/" + log.number()))) {
             long size = ch.size();
             long from = Math.max(0, size - 8192);
             java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - from));
@@ -374,16 +299,6 @@ public final class DaemonLauncher {
             return out;
         } catch (IOException e) {
             return List.of();
-        }
-    }
-
-    private static void closeQuietly(int fd) {
-        if (fd >= 0) {
-            try {
-                Posix.close(fd);
-            } catch (PosixException ignored) {
-                // already closed
-            }
         }
     }
 }

@@ -1,66 +1,61 @@
 package dev.daemonkit.daemon;
 
-import dev.daemonkit.internal.libc.Abi;
-import dev.daemonkit.internal.libc.Libc;
 import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.FileStat;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
+import dev.daemonkit.process.FileLocks;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pidfile that is also a lock: whoever holds an exclusive flock(2) on it is the running daemon.
- * That makes stale pidfiles harmless (a crashed daemon's lock is released by the kernel), and two
- * concurrent starts cannot both win.
+ * A pidfile that is also a lock: the running daemon is the process holding an exclusive flock(2)
+ * on it. A crashed daemon's lock is released by the kernel, so a stale pidfile is harmless, and
+ * two concurrent starts cannot both win.
  *
  * <pre>{@code
  * try (Pidfile pf = Pidfile.acquire(Path.of("/run/myd.pid"))) {   // AlreadyRunningException if held
  *     pf.write(Posix.getpid());
+ *     pf.sealWrites();
  *     runServer();
  * }                                                                  // removed and unlocked
  * }</pre>
  *
- * <p>Rules: the file is opened with O_NOFOLLOW (a symlink is refused: someone could point it at
- * a file we would then truncate), must be owned by the effective user, and gets mode 0644 whatever
- * the umask. The lock lives on the open file description: a child that inherits {@link #fd()}
- * (without close-on-exec) keeps holding it after this process exits.
+ * <p>Two open file descriptions of the one inode: a read-only one that carries the lock — the one
+ * a daemon inherits — and a read-write one that only the starting side uses to write the pid and
+ * then closes ({@link #sealWrites()}). A daemon that later drops to another user therefore holds
+ * its lock without being able to rewrite the pid that root's {@code stop} reads.
+ *
+ * <p>Rules: O_NOFOLLOW (a symlink is refused: someone could point it at a file we would then
+ * truncate); the file must be regular, owned by the effective user, have one link (a hard link to
+ * another file is refused) and hold a pid or nothing (a config file given by mistake is never
+ * truncated); mode 0644 whatever the umask. After locking, the locked inode must still be the
+ * one at the path: a concurrent {@code stop} may have removed a stale file between our open and
+ * our flock, and then we start over with a new file.
  */
 public final class Pidfile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pidfile.class);
+    private static final int OPEN_FLAGS = Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC | Posix.O_NOCTTY;
+    /** A looker (stop removing a stale file) holds the lock for microseconds; a daemon for its life. */
+    private static final int LOCK_ATTEMPTS = 100;
 
     private final Path path;
-    private int fd;
+    private final FileStat file;
+    private final Fd lock;
+    private Fd writer;
 
-    private Pidfile(Path path, int fd) {
+    private Pidfile(Path path, FileStat file, Fd lock, Fd writer) {
         this.path = path;
-        this.fd = fd;
-    }
-
-    /** What a pidfile says, read without disturbing its holder. */
-    public sealed interface State {
-        /** No file at the path. */
-        record Missing() implements State {
-        }
-
-        /** Locked by a live process; {@code pid} is empty while the holder has not written it yet. */
-        record Running(OptionalLong pid) implements State {
-        }
-
-        /** The file exists but nobody holds its lock: the daemon died without cleaning up. */
-        record Stale(OptionalLong pid) implements State {
-        }
-
-        /** The file cannot be used (a symlink, another owner, unreadable): the reason says why. */
-        record Unusable(String reason) implements State {
-        }
+        this.file = file;
+        this.lock = lock;
+        this.writer = writer;
     }
 
     /**
@@ -68,102 +63,138 @@ public final class Pidfile implements AutoCloseable {
      * {@link #write(long)}, once it is known.
      *
      * @throws AlreadyRunningException when a live process holds the lock
-     * @throws PosixException          naming the path: missing or unwritable directory (ENOENT, EACCES),
-     *                                 a symlink (ELOOP), a file owned by another user (EPERM)
+     * @throws PidfileException        when the path is not a usable pidfile (symlink, not regular,
+     *                                 another owner, hard links, content that is not a pid)
+     * @throws PosixException          naming the path: missing or unwritable directory (ENOENT, EACCES)
      */
     public static Pidfile acquire(Path path) throws IOException {
         Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new PosixException("pidfile " + abs, Errno.ENOENT.number(), "directory " + dir + " does not exist");
+        for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
+            Pidfile p = tryAcquire(abs);
+            if (p != null) {
+                return p;
+            }
+            sleep(10);
         }
-        if (Files.isSymbolicLink(abs)) {
-            throw new PosixException("pidfile " + abs, Errno.ELOOP.number(), "is a symbolic link; refusing to follow it");
-        }
-        int fd;
+        throw new IOException("could not lock pidfile " + abs + ": it kept changing or being probed for "
+                + LOCK_ATTEMPTS * 10 + " ms");
+    }
+
+    /** One attempt; null when the file changed under us or a looker held the lock for a moment. */
+    private static Pidfile tryAcquire(Path abs) throws IOException {
+        Fd writer;
         try {
-            fd = Libc.open(abs.toString(), Abi.O_RDWR | Abi.O_CREAT | Abi.O_NOFOLLOW | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0644);
+            writer = PosixFiles.open(abs, Posix.O_RDWR | Posix.O_CREAT | OPEN_FLAGS, 0644);
         } catch (PosixException e) {
-            if (e.errno() == Errno.ELOOP) {
-                throw new PosixException("pidfile " + abs, Errno.ELOOP.number(), "is a symbolic link; refusing to follow it");
-            }
-            throw e;
+            throw openError(abs, e);
         }
+        Fd lock = null;
         try {
-            int owner = (Integer) Files.getAttribute(abs, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            if (owner != Posix.geteuid()) {
-                throw new PosixException("pidfile " + abs, Errno.EPERM.number(),
-                        "is owned by uid " + owner + ", not by this user (uid " + Posix.geteuid() + ")");
+            FileStat st = PosixFiles.fstat(writer);
+            checkUsable(abs, st, writer);
+            lock = PosixFiles.reopen(writer, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOCTTY);
+            if (!PosixFiles.tryLockExclusive(lock)) {
+                FileLocks.Lock held = FileLocks.holders(st, List.of(), true);
+                List<Integer> daemons = held.holders().stream().filter(pid -> !isLooker(pid, st)).toList();
+                if (!daemons.isEmpty() || !held.verifiable()) {
+                    throw new AlreadyRunningException(abs, daemons.isEmpty() ? OptionalLong.empty()
+                            : OptionalLong.of(oldest(daemons)));
+                }
+                return close(writer, lock); // a looker: try again in a moment
             }
-            if (!Posix.tryLockExclusive(fd)) {
-                throw new AlreadyRunningException(abs, parsePid(readAll(fd)));
+            FileStat now;
+            try {
+                now = PosixFiles.lstat(abs);
+            } catch (PosixException e) {
+                return close(writer, lock); // removed as stale between our open and our flock
             }
-            OptionalLong old = parsePid(readAll(fd));
-            if (old.isPresent()) {
-                LOG.info("taking over stale pidfile {} (pid {} no longer holds it)", abs, old.getAsLong());
+            if (!now.sameFile(st) || PosixFiles.fstat(lock).links() == 0) {
+                return close(writer, lock); // replaced meanwhile: the lock is on a file nobody finds
             }
-            Libc.fchmod(fd, 0644);
-            Libc.ftruncate(fd, 0);
-            return new Pidfile(abs, fd);
+            PidfileProbe.Content old = PidfileProbe.parse(PosixFiles.read(lock, PidfileProbe.MAX_SIZE + 1));
+            if (old.pid().isPresent()) {
+                LOG.info("taking over stale pidfile {} (pid {} no longer holds it)", abs, old.pid().getAsInt());
+            }
+            PosixFiles.fchmod(writer, 0644);
+            PosixFiles.ftruncate(writer, 0);
+            return new Pidfile(abs, st, lock, writer);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(fd);
+            close(writer, lock);
             throw e;
         }
     }
 
-    /**
-     * Takes over a pidfile whose lock this process already holds through an inherited descriptor
-     * (a launcher passed it): nothing is opened or locked again.
-     */
-    public static Pidfile adopt(int fd, Path path) {
-        return new Pidfile(path.toAbsolutePath(), fd);
+    private static void checkUsable(Path abs, FileStat st, Fd fd) throws IOException {
+        if (!st.isRegular()) {
+            throw PidfileException.notAPidfile("pidfile " + abs + " is " + st.type().description());
+        }
+        if (st.uid() != Posix.geteuid()) {
+            throw PidfileException.notAPidfile("pidfile " + abs + " is owned by uid " + st.uid() + ", not by this user (uid "
+                    + Posix.geteuid() + "); remove it if it is stale");
+        }
+        if (st.links() > 1) {
+            throw PidfileException.notAPidfile("pidfile " + abs + " has " + st.links() + " hard links: it is another file too");
+        }
+        if (st.size() > PidfileProbe.MAX_SIZE) {
+            throw PidfileException.notAPidfile("pidfile " + abs + " is " + st.size() + " bytes: not a pidfile; refusing to overwrite it");
+        }
+        PidfileProbe.Content c = PidfileProbe.parse(PosixFiles.read(fd, PidfileProbe.MAX_SIZE + 1));
+        if (c.isGarbage()) {
+            throw PidfileException.notAPidfile("pidfile " + abs + " holds '" + c.text() + "', not a pid; refusing to overwrite it");
+        }
+    }
+
+    private static IOException openError(Path abs, PosixException e) {
+        return switch (e.errno()) {
+            case ELOOP -> PidfileException.notAPidfile("pidfile " + abs + " is a symbolic link; refusing to follow it");
+            case EISDIR -> PidfileException.notAPidfile("pidfile " + abs + " is a directory");
+            case ENXIO -> PidfileException.notAPidfile("pidfile " + abs + " is a socket or device, not a pidfile");
+            case ENOENT -> new PosixException("pidfile " + abs, Errno.ENOENT.number(), "directory " + abs.getParent()
+                    + " does not exist");
+            case null, default -> e;
+        };
     }
 
     /**
-     * Removes the file if nobody holds its lock (a stale pidfile), quietly.
+     * Takes over a pidfile whose lock this process holds through an inherited descriptor (a
+     * launcher passed it as fd 4): nothing is opened or locked again, and nothing can be written.
      *
-     * @return true if the file is gone afterwards
+     * @throws PidfileException when the descriptor is not a lock on the file at {@code path}
      */
-    public static boolean removeIfStale(Path path) {
+    public static Pidfile adopt(Fd lockFd, Path path) throws IOException {
         Path abs = path.toAbsolutePath();
-        if (Files.isSymbolicLink(abs) || !Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
-            return !Files.exists(abs, LinkOption.NOFOLLOW_LINKS);
+        FileStat st = PosixFiles.fstat(lockFd);
+        if (FileLocks.holderFd(Posix.getpid(), st).isEmpty()) {
+            throw PidfileException.refused("inherited descriptor " + lockFd.number() + " holds no lock on " + abs);
         }
-        int fd;
-        try {
-            fd = Libc.open(abs.toString(), Abi.O_RDONLY | Abi.O_NOFOLLOW | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0);
-        } catch (PosixException e) {
-            return e.errno() == Errno.ENOENT;
-        }
-        try {
-            if (Posix.tryLockExclusive(fd)) {
-                Libc.unlink(abs.toString());
-                return true;
-            }
-            return false;
-        } catch (PosixException e) {
-            return e.errno() == Errno.ENOENT;
-        } finally {
-            closeQuietly(fd);
-        }
+        return new Pidfile(abs, st, lockFd, null);
     }
 
     /** Replaces the file's content with {@code pid} and a newline. */
-    public void write(long pid) throws PosixException {
-        byte[] text = (pid + "\n").getBytes(StandardCharsets.US_ASCII);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, text);
-            Libc.ftruncate(fd, 0);
-            long n = Libc.pwrite(fd, buf, text.length, 0);
-            if (n != text.length) {
-                throw new PosixException("pwrite(" + path + ")", Errno.EIO.number(), "short write");
-            }
+    public void write(long pid) throws IOException {
+        if (writer == null) {
+            throw new IllegalStateException("pidfile " + path + " is sealed (or adopted): its pid is written by the launcher");
+        }
+        PosixFiles.ftruncate(writer, 0);
+        PosixFiles.pwrite(writer, (pid + "\n").getBytes(StandardCharsets.US_ASCII), 0);
+    }
+
+    /** Closes the read-write descriptor: from now on this process cannot change the pid. */
+    public void sealWrites() {
+        if (writer != null) {
+            writer.close();
+            writer = null;
         }
     }
 
-    /** The locked descriptor (close-on-exec); pass it to a child to hand the lock over. */
-    public int fd() {
-        return fd;
+    /** The read-only descriptor carrying the lock (close-on-exec); pass it to a child to hand the lock over. */
+    public Fd lockFd() {
+        return lock;
+    }
+
+    /** The locked file's identity (device and inode). */
+    public FileStat file() {
+        return file;
     }
 
     public Path path() {
@@ -171,94 +202,107 @@ public final class Pidfile implements AutoCloseable {
     }
 
     /**
-     * Forgets the lock without removing the file: for a launcher that handed {@link #fd()} to the
-     * daemon, which now holds the lock on its own.
+     * Forgets the lock without removing the file: for a launcher that handed {@link #lockFd()} to
+     * the daemon, which now holds the lock on its own.
      */
     public void detach() {
-        closeQuietly(fd);
-        fd = -1;
+        sealWrites();
+        lock.close();
     }
 
-    /** Removes the file (while still holding the lock, so no one can mistake it) and unlocks. */
+    /** Removes the file — only if it is still our locked inode — and unlocks. */
     @Override
     public void close() {
-        if (fd < 0) {
+        if (!lock.isOpen()) {
             return;
         }
         try {
-            Libc.unlink(path.toString());
+            if (PosixFiles.lstat(path).sameFile(file)) {
+                PosixFiles.unlink(path);
+            }
         } catch (PosixException e) {
             if (e.errno() != Errno.ENOENT) {
                 LOG.warn("could not remove pidfile {}: {}", path, e.getMessage());
             }
         }
-        closeQuietly(fd);
-        fd = -1;
+        sealWrites();
+        lock.close();
     }
 
-    /** Reads the state of a pidfile without taking it over. */
-    public static State inspect(Path path) {
-        Path abs = path.toAbsolutePath();
-        if (Files.isSymbolicLink(abs)) {
-            return new State.Unusable(abs + " is a symbolic link");
-        }
-        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
-            return new State.Missing();
-        }
-        int fd;
-        try {
-            fd = Libc.open(abs.toString(), Abi.O_RDONLY | Abi.O_NOFOLLOW | Abi.O_CLOEXEC | Abi.O_NOCTTY, 0);
-        } catch (PosixException e) {
-            return e.errno() == Errno.ENOENT ? new State.Missing() : new State.Unusable(e.getMessage());
-        }
-        try {
-            OptionalLong pid = parsePid(readAll(fd));
-            // Probing with a non-blocking lock: if we get it, nobody held it. Released at once.
-            return Posix.tryLockExclusive(fd) ? new State.Stale(pid) : new State.Running(pid);
-        } catch (PosixException e) {
-            return new State.Unusable(e.getMessage());
-        } finally {
-            closeQuietly(fd);
-        }
-    }
+    /** How a removal of a stale pidfile ended. */
+    enum Removal { REMOVED, GONE, BUSY, NOT_STALE }
 
-    private static String readAll(int fd) throws PosixException {
-        StringBuilder sb = new StringBuilder();
-        while (sb.length() < 64) {
-            byte[] b = Posix.read(fd, 64);
-            if (b.length == 0) {
-                break;
+    /**
+     * Removes a stale pidfile: only the file {@code expected} (same device and inode), only while
+     * nobody holds its lock (we hold it ourselves while unlinking, so no start can take it over in
+     * between), only a regular file that holds a pid.
+     */
+    static Removal removeStale(Path path, FileStat expected) {
+        try (Fd fd = PosixFiles.open(path, Posix.O_RDONLY | OPEN_FLAGS, 0)) {
+            FileStat st = PosixFiles.fstat(fd);
+            if (!st.sameFile(expected)) {
+                return Removal.GONE;
             }
-            sb.append(new String(b, StandardCharsets.US_ASCII));
-        }
-        return sb.toString();
-    }
-
-    private static OptionalLong parsePid(String text) {
-        String t = text.trim();
-        if (t.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        try {
-            long pid = Long.parseLong(t);
-            return pid > 0 ? OptionalLong.of(pid) : OptionalLong.empty();
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
-        }
-    }
-
-    private static void closeQuietly(int fd) {
-        if (fd >= 0) {
-            try {
-                Libc.close(fd);
-            } catch (PosixException ignored) {
-                // closing after another error: the first error matters
+            if (!st.isRegular() || st.size() > PidfileProbe.MAX_SIZE
+                    || PidfileProbe.parse(PosixFiles.read(fd, PidfileProbe.MAX_SIZE + 1)).pid().isEmpty()) {
+                return Removal.NOT_STALE;
             }
+            if (!PosixFiles.tryLockExclusive(fd)) {
+                return Removal.BUSY;
+            }
+            if (!PosixFiles.lstat(path).sameFile(st)) {
+                return Removal.GONE;
+            }
+            PosixFiles.unlink(path);
+            return Removal.REMOVED;
+        } catch (PosixException e) {
+            return e.errno() == Errno.ENOENT ? Removal.GONE : Removal.NOT_STALE;
+        }
+    }
+
+    /**
+     * Whether {@code pid} holds the lock only to look (a {@code stop} removing a stale file):
+     * daemonkit's lookers open O_NONBLOCK, lock descriptors handed to daemons never are.
+     */
+    private static boolean isLooker(int pid, FileStat st) {
+        var fd = FileLocks.holderFd(pid, st);
+        return fd.isPresent() && FileLocks.isNonBlocking(pid, fd.getAsInt());
+    }
+
+    static int oldest(List<Integer> pids) {
+        return pids.stream().min((a, b) -> {
+            var ia = dev.daemonkit.process.ProcessTable.of(a);
+            var ib = dev.daemonkit.process.ProcessTable.of(b);
+            if (ia.isPresent() && ib.isPresent()) {
+                int c = ia.get().startTime().compareTo(ib.get().startTime());
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return Integer.compare(a, b);
+        }).orElseThrow();
+    }
+
+    private static Pidfile close(Fd a, Fd b) {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+        return null;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     @Override
     public String toString() {
-        return "Pidfile[" + path + (fd >= 0 ? ", locked" : ", released") + "]";
+        return "Pidfile[" + path + (lock.isOpen() ? ", locked" : ", released") + "]";
     }
 }

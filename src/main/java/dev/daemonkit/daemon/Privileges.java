@@ -4,6 +4,7 @@ import dev.daemonkit.internal.libc.Libc;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
+import java.io.IOException;
 
 /**
  * Dropping root for a daemon: setgid, initgroups (supplementary groups of the user), setuid — in
@@ -53,9 +54,11 @@ public final class Privileges {
 
     /**
      * Switches the whole process to the account for good. Fails with EPERM if not root (unless
-     * already that account), and throws if any real, effective or saved id is left unchanged.
+     * already that account), before changing anything if the account could not read the class
+     * path the JVM keeps loading from, and throws if any real, effective or saved id is left
+     * unchanged.
      */
-    public static void drop(Account a) throws PosixException {
+    public static void drop(Account a) throws IOException {
         if (Posix.geteuid() != 0) {
             if (Posix.geteuid() == a.uid() && Posix.getegid() == a.gid()) {
                 return;
@@ -63,6 +66,8 @@ public final class Privileges {
             throw new PosixException("drop privileges to " + a.user(), Errno.EPERM.number(),
                     "only root can switch to another user");
         }
+        // Refuse now, naming the path, rather than die of a ClassNotFoundException after the drop.
+        ClassPathAccess.ensureLoadable(a);
         Libc.setgid(a.gid());
         if (a.user().chars().allMatch(Character::isDigit)) {
             Libc.setgroups(new int[] {a.gid()});

@@ -366,6 +366,24 @@ public final class Posix {
         return Libc.pidfd_open(pid, 0);
     }
 
+    /**
+     * pidfd_open(2) as an owned {@link Fd}: it refers to exactly this process, even after its pid
+     * is recycled. Close-on-exec.
+     */
+    public static Fd openPidfd(int pid) throws PosixException {
+        return Fd.adopt(Libc.pidfd_open(pid, 0));
+    }
+
+    /** pidfd_send_signal(2) through an owned pidfd: ESRCH once the process has died, never someone else. */
+    public static void pidfdSendSignal(Fd pidfd, Signal signal) throws PosixException {
+        Libc.pidfd_send_signal(pidfd.number(), signal.number(), 0);
+    }
+
+    /** {@link #pollReadable(int, java.time.Duration)} on an owned descriptor (a pidfd: true once the process exited). */
+    public static boolean pollReadable(Fd fd, java.time.Duration timeout) throws PosixException {
+        return pollReadable(fd.number(), timeout);
+    }
+
     /** pidfd_send_signal(2): ESRCH once the process has died, never someone else. */
     public static void pidfdSendSignal(int pidfd, Signal signal) throws PosixException {
         Libc.pidfd_send_signal(pidfd, signal.number(), 0);

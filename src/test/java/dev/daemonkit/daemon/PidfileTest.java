@@ -10,13 +10,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
+import dev.daemonkit.process.FileLocks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.OptionalLong;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The pidfile lock in-process: acquisition, what a looker sees, and the files it refuses to touch. */
 class PidfileTest {
     @TempDir
     Path dir;
@@ -26,25 +29,42 @@ class PidfileTest {
         Path p = dir.resolve("d.pid");
         int old = Posix.umask(077);
         try (Pidfile pf = Pidfile.acquire(p)) {
-            pf.write(12345);
-            assertEquals("12345\n", Files.readString(p));
+            pf.write(Posix.getpid());
+            assertEquals(Posix.getpid() + "\n", Files.readString(p));
             assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), "0644 whatever the umask");
-            assertEquals(new Pidfile.State.Running(OptionalLong.of(12345)), Pidfile.inspect(p));
+            PidfileProbe.Regular r = assertInstanceOf(PidfileProbe.Regular.class, PidfileProbe.inspect(p, true));
+            assertTrue(r.lock().locked());
+            assertEquals(List.of(Posix.getpid()), r.lock().holders(), "we hold it, found through /proc without locking");
             AlreadyRunningException e = assertThrows(AlreadyRunningException.class, () -> Pidfile.acquire(p));
-            assertEquals(OptionalLong.of(12345), e.pid());
-            assertTrue(e.getMessage().contains("already running (pid 12345"), e.getMessage());
+            assertTrue(e.getMessage().contains("already running (pid " + Posix.getpid()), e.getMessage());
         } finally {
             Posix.umask(old);
         }
         assertFalse(Files.exists(p), "removed on close");
-        assertEquals(new Pidfile.State.Missing(), Pidfile.inspect(p));
+        assertInstanceOf(PidfileProbe.Missing.class, PidfileProbe.inspect(p, false));
+    }
+
+    @Test
+    void theLockLivesOnAReadOnlyDescriptorAndSealingDropsTheWritableOne() throws Exception {
+        Path p = dir.resolve("ro.pid");
+        try (Pidfile pf = Pidfile.acquire(p)) {
+            pf.write(42);
+            String flags = Files.readAllLines(Path.of("/proc/self/fdinfo/" + pf.lockFd().number())).stream()
+                    .filter(l -> l.startsWith("flags:")).findFirst().orElseThrow();
+            assertEquals(0, Integer.parseInt(flags.substring(6).trim(), 8) & 3, "O_RDONLY: " + flags);
+            assertTrue(FileLocks.holderFd(Posix.getpid(), pf.file()).isPresent());
+            pf.sealWrites();
+            assertThrows(IllegalStateException.class, () -> pf.write(43));
+            assertEquals("42\n", Files.readString(p));
+        }
     }
 
     @Test
     void staleFileIsTakenOver() throws Exception {
         Path p = dir.resolve("stale.pid");
         Files.writeString(p, "999999\n");
-        assertEquals(new Pidfile.State.Stale(OptionalLong.of(999999)), Pidfile.inspect(p));
+        PidfileProbe.Regular r = assertInstanceOf(PidfileProbe.Regular.class, PidfileProbe.inspect(p, false));
+        assertFalse(r.lock().locked());
         try (Pidfile pf = Pidfile.acquire(p)) {
             pf.write(Posix.getpid());
             assertEquals(Posix.getpid() + "\n", Files.readString(p));
@@ -52,15 +72,63 @@ class PidfileTest {
     }
 
     @Test
-    void symlinkIsRefused() throws Exception {
+    void symlinkIsRefusedAndItsTargetUntouched() throws Exception {
         Path target = dir.resolve("victim");
         Files.writeString(target, "precious");
         Path link = dir.resolve("link.pid");
         Files.createSymbolicLink(link, target);
-        PosixException e = assertThrows(PosixException.class, () -> Pidfile.acquire(link));
-        assertEquals(Errno.ELOOP, e.errno());
+        PidfileException e = assertThrows(PidfileException.class, () -> Pidfile.acquire(link));
+        assertTrue(e.badInput() && e.getMessage().contains("symbolic link"), e.getMessage());
         assertEquals("precious", Files.readString(target), "the symlink target is untouched");
-        assertInstanceOf(Pidfile.State.Unusable.class, Pidfile.inspect(link));
+        assertInstanceOf(PidfileProbe.NotAPidfile.class, PidfileProbe.inspect(link, false));
+    }
+
+    @Test
+    void aFileThatIsNotAPidIsNeverTruncated() throws Exception {
+        Path conf = dir.resolve("app.conf");
+        Files.writeString(conf, "port = 8080\n");
+        PidfileException e = assertThrows(PidfileException.class, () -> Pidfile.acquire(conf));
+        assertTrue(e.getMessage().contains("not a pid"), e.getMessage());
+        assertEquals("port = 8080\n", Files.readString(conf));
+        assertEquals(Pidfile.Removal.NOT_STALE, Pidfile.removeStale(conf, PosixFiles.lstat(conf)));
+        assertTrue(Files.exists(conf));
+    }
+
+    @Test
+    void aHardLinkedFileIsRefused() throws Exception {
+        Path other = dir.resolve("other");
+        Files.writeString(other, "");
+        Path p = dir.resolve("hl.pid");
+        Files.createLink(p, other);
+        PidfileException e = assertThrows(PidfileException.class, () -> Pidfile.acquire(p));
+        assertTrue(e.getMessage().contains("2 hard links"), e.getMessage());
+    }
+
+    @Test
+    void aFifoIsRefusedWithoutHanging() throws Exception {
+        Path fifo = dir.resolve("f.pid");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        PidfileException e = assertThrows(PidfileException.class, () -> Pidfile.acquire(fifo));
+        assertTrue(e.getMessage().contains("FIFO"), e.getMessage());
+        assertInstanceOf(PidfileProbe.NotAPidfile.class, PidfileProbe.inspect(fifo, false));
+    }
+
+    @Test
+    void removeStaleRemovesOnlyTheFileItWasShownAndOnlyWhenUnlocked() throws Exception {
+        Path p = dir.resolve("s.pid");
+        Files.writeString(p, "999999\n");
+        var seen = PosixFiles.lstat(p);
+        try (Pidfile held = Pidfile.acquire(dir.resolve("held.pid"))) {
+            held.write(Posix.getpid());
+            assertEquals(Pidfile.Removal.BUSY, Pidfile.removeStale(held.path(), held.file()), "locked: not stale");
+            assertTrue(Files.exists(held.path()));
+        }
+        Files.move(p, dir.resolve("moved-away")); // kept, so its inode cannot be reused at once
+        Files.writeString(p, "999998\n"); // another file now lives at the path
+        assertEquals(Pidfile.Removal.GONE, Pidfile.removeStale(p, seen));
+        assertTrue(Files.exists(p));
+        assertEquals(Pidfile.Removal.REMOVED, Pidfile.removeStale(p, PosixFiles.lstat(p)));
+        assertFalse(Files.exists(p));
     }
 
     @Test
@@ -77,8 +145,8 @@ class PidfileTest {
         Path p = dir.resolve("other.pid");
         Files.writeString(p, "1\n");
         Files.setAttribute(p, "unix:uid", 65534);
-        PosixException e = assertThrows(PosixException.class, () -> Pidfile.acquire(p));
-        assertEquals(Errno.EPERM, e.errno());
+        PidfileException e = assertThrows(PidfileException.class, () -> Pidfile.acquire(p));
         assertTrue(e.getMessage().contains("owned by uid 65534"), e.getMessage());
+        assertInstanceOf(PidfileProbe.Untrusted.class, PidfileProbe.inspect(p, false));
     }
 }

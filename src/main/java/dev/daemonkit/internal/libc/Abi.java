@@ -57,6 +57,32 @@ public final class Abi {
 
     public static final long RLIMIT_SIZE = 16;
 
+    // struct statx: the same layout on every architecture (unlike struct stat), which is why
+    // daemonkit uses statx(2) for fstat/lstat.
+    public static final long STATX_SIZE = 256;
+    public static final long STATX_NLINK_OFFSET = 16;
+    public static final long STATX_UID_OFFSET = 20;
+    public static final long STATX_GID_OFFSET = 24;
+    public static final long STATX_MODE_OFFSET = 28;
+    public static final long STATX_INO_OFFSET = 32;
+    public static final long STATX_SIZE_OFFSET = 40;
+    public static final long STATX_DEV_MAJOR_OFFSET = 136;
+    public static final long STATX_DEV_MINOR_OFFSET = 140;
+    public static final int STATX_BASIC_STATS = 0x7ff;
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    public static final int AT_EMPTY_PATH = 0x1000;
+
+    // st_mode file types
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFSOCK = 0140000;
+    public static final int S_IFLNK = 0120000;
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFBLK = 060000;
+    public static final int S_IFDIR = 040000;
+    public static final int S_IFCHR = 020000;
+    public static final int S_IFIFO = 010000;
+
     // open(2) flags: O_DIRECTORY and O_NOFOLLOW are the ones that differ on aarch64.
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -125,6 +151,8 @@ public final class Abi {
     // fcntl(2)
     public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
 
     // clone(2) flags used by the fork-and-exit path

@@ -218,6 +218,11 @@ public final class Libc {
     private static final Downcall FTRUNCATE = lazyErrno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final Downcall PWRITE = lazyErrno("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final Downcall FCHMOD = lazyErrno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall FCHOWN = lazyErrno("fchown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall STATX = lazyErrno("statx",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final Downcall GETGROUPLIST = lazyPlain("getgrouplist",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
     private static final Downcall UNLINK = lazyErrno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final Downcall SOCKET = lazyErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final Downcall SENDTO = lazyErrno("sendto",
@@ -991,6 +996,58 @@ public final class Libc {
         MemorySegment c = capture();
         try {
             checked((int) FCHMOD.get().invokeExact(c, fd, mode), "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fchown(2): changes the owner of the open file itself, never of whatever a path points to now. */
+    public static void fchown(int fd, int uid, int gid) throws PosixException {
+        MemorySegment c = capture();
+        try {
+            checked((int) FCHOWN.get().invokeExact(c, fd, uid, gid), "fchown(" + fd + ", " + uid + ", " + gid + ")", c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * statx(2) into {@code buf} ({@link Abi#STATX_SIZE} bytes): with {@code AT_EMPTY_PATH} and an
+     * empty path it describes {@code dirfd} itself (fstat), with {@code AT_FDCWD} and
+     * {@code AT_SYMLINK_NOFOLLOW} a path without following a final symlink (lstat).
+     */
+    public static void statx(int dirfd, String path, int flags, int mask, MemorySegment buf, String call)
+            throws PosixException {
+        MemorySegment c = capture();
+        try (Arena a = Arena.ofConfined()) {
+            checked((int) STATX.get().invokeExact(c, dirfd, a.allocateFrom(path), flags, mask, buf), call, c);
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** getgrouplist(3): every group {@code user} belongs to, {@code gid} included. */
+    public static int[] getgrouplist(String user, int gid) throws PosixException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment name = a.allocateFrom(user);
+            MemorySegment count = a.allocateFrom(JAVA_INT, 64);
+            for (int attempt = 0; attempt < 4; attempt++) {
+                int cap = count.get(JAVA_INT, 0);
+                MemorySegment list = a.allocate(JAVA_INT, cap);
+                int r = (int) GETGROUPLIST.get().invokeExact(name, gid, list, count);
+                if (r >= 0) {
+                    return list.asSlice(0, 4L * r).toArray(JAVA_INT);
+                }
+                // -1: too small; glibc stored the number needed in *ngroups.
+                count.set(JAVA_INT, 0, Math.max(count.get(JAVA_INT, 0), cap * 2));
+            }
+            throw error("getgrouplist(" + user + ")", 34 /* ERANGE */);
         } catch (PosixException e) {
             throw e;
         } catch (Throwable t) {

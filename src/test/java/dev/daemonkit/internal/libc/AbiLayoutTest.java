@@ -32,6 +32,7 @@ class AbiLayoutTest {
             #include <pwd.h>
             #include <grp.h>
             #include <poll.h>
+            #include <sys/stat.h>
             #define P(n, v) printf("%s=%ld\\n", n, (long)(v))
             int main(void) {
               P("SIGACTION_SIZE", sizeof(struct sigaction));
@@ -55,6 +56,20 @@ class AbiLayoutTest {
               P("GROUP_SIZE", sizeof(struct group));
               P("GROUP_GID_OFFSET", offsetof(struct group, gr_gid));
               P("POLLFD_SIZE", sizeof(struct pollfd));
+              P("STATX_SIZE", sizeof(struct statx));
+              P("STATX_NLINK_OFFSET", offsetof(struct statx, stx_nlink));
+              P("STATX_UID_OFFSET", offsetof(struct statx, stx_uid));
+              P("STATX_GID_OFFSET", offsetof(struct statx, stx_gid));
+              P("STATX_MODE_OFFSET", offsetof(struct statx, stx_mode));
+              P("STATX_INO_OFFSET", offsetof(struct statx, stx_ino));
+              P("STATX_SIZE_OFFSET", offsetof(struct statx, stx_size));
+              P("STATX_DEV_MAJOR_OFFSET", offsetof(struct statx, stx_dev_major));
+              P("STATX_DEV_MINOR_OFFSET", offsetof(struct statx, stx_dev_minor));
+              P("STATX_BASIC_STATS", STATX_BASIC_STATS); P("AT_FDCWD", AT_FDCWD);
+              P("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW); P("AT_EMPTY_PATH", AT_EMPTY_PATH);
+              P("S_IFMT", S_IFMT); P("S_IFREG", S_IFREG); P("S_IFDIR", S_IFDIR); P("S_IFLNK", S_IFLNK);
+              P("S_IFIFO", S_IFIFO); P("S_IFCHR", S_IFCHR); P("S_IFBLK", S_IFBLK); P("S_IFSOCK", S_IFSOCK);
+              P("F_GETFL", F_GETFL); P("F_SETFL", F_SETFL);
               P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_TRUNC", O_TRUNC); P("O_APPEND", O_APPEND);
               P("O_NONBLOCK", O_NONBLOCK); P("O_CLOEXEC", O_CLOEXEC); P("O_DIRECTORY", O_DIRECTORY);
               P("O_NOFOLLOW", O_NOFOLLOW); P("O_NOCTTY", O_NOCTTY);
@@ -106,6 +121,29 @@ class AbiLayoutTest {
         assertEquals(32L, c.get("GROUP_SIZE"));
         assertEquals(16L, c.get("GROUP_GID_OFFSET"));
         assertEquals(8L, c.get("POLLFD_SIZE"));
+        assertEquals(c.get("STATX_SIZE"), Abi.STATX_SIZE);
+        assertEquals(c.get("STATX_NLINK_OFFSET"), Abi.STATX_NLINK_OFFSET);
+        assertEquals(c.get("STATX_UID_OFFSET"), Abi.STATX_UID_OFFSET);
+        assertEquals(c.get("STATX_GID_OFFSET"), Abi.STATX_GID_OFFSET);
+        assertEquals(c.get("STATX_MODE_OFFSET"), Abi.STATX_MODE_OFFSET);
+        assertEquals(c.get("STATX_INO_OFFSET"), Abi.STATX_INO_OFFSET);
+        assertEquals(c.get("STATX_SIZE_OFFSET"), Abi.STATX_SIZE_OFFSET);
+        assertEquals(c.get("STATX_DEV_MAJOR_OFFSET"), Abi.STATX_DEV_MAJOR_OFFSET);
+        assertEquals(c.get("STATX_DEV_MINOR_OFFSET"), Abi.STATX_DEV_MINOR_OFFSET);
+        assertEquals(c.get("STATX_BASIC_STATS"), (long) Abi.STATX_BASIC_STATS);
+        assertEquals(c.get("AT_FDCWD"), (long) Abi.AT_FDCWD);
+        assertEquals(c.get("AT_SYMLINK_NOFOLLOW"), (long) Abi.AT_SYMLINK_NOFOLLOW);
+        assertEquals(c.get("AT_EMPTY_PATH"), (long) Abi.AT_EMPTY_PATH);
+        assertEquals(c.get("S_IFMT"), (long) Abi.S_IFMT);
+        assertEquals(c.get("S_IFREG"), (long) Abi.S_IFREG);
+        assertEquals(c.get("S_IFDIR"), (long) Abi.S_IFDIR);
+        assertEquals(c.get("S_IFLNK"), (long) Abi.S_IFLNK);
+        assertEquals(c.get("S_IFIFO"), (long) Abi.S_IFIFO);
+        assertEquals(c.get("S_IFCHR"), (long) Abi.S_IFCHR);
+        assertEquals(c.get("S_IFBLK"), (long) Abi.S_IFBLK);
+        assertEquals(c.get("S_IFSOCK"), (long) Abi.S_IFSOCK);
+        assertEquals(c.get("F_GETFL"), (long) Abi.F_GETFL);
+        assertEquals(c.get("F_SETFL"), (long) Abi.F_SETFL);
         assertEquals(c.get("O_CREAT"), (long) Abi.O_CREAT);
         assertEquals(c.get("O_EXCL"), (long) Abi.O_EXCL);
         assertEquals(c.get("O_TRUNC"), (long) Abi.O_TRUNC);

@@ -1,0 +1,139 @@
+package dev.daemonkit.daemon;
+
+import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.FileStat;
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opening a log file for appending when the caller may be root and the path may lie in a
+ * directory someone less privileged can write. A symlink there could point root's writes — or a
+ * chown — at any file. So:
+ * <ul>
+ * <li>a log that will be handed to another user ({@code --user}) is opened with O_NOFOLLOW: a
+ *     symlink is refused, because following it would give the link's target away;</li>
+ * <li>otherwise a symlink is followed only when it belongs to the owner of its directory (like
+ *     the kernel's protected_symlinks rule): /dev/stdout or an administrator's own link, never
+ *     one planted by another user;</li>
+ * <li>the opened file must be a regular file, a FIFO, a character device or a socket — and
+ *     ownership is only ever changed through the opened descriptor ({@link #handOver}), of a
+ *     regular file with a single link that root or the caller owns.</li>
+ * </ul>
+ */
+public final class LogFile {
+    private static final Logger LOG = LoggerFactory.getLogger(LogFile.class);
+
+    private LogFile() {
+    }
+
+    /**
+     * Opens (creating 0644 if missing) {@code file} for appending, close-on-exec.
+     *
+     * @param forAnotherUser the file will be handed to another user: never follow a symlink
+     * @throws IOException naming the file and the rule that refused it
+     */
+    public static Fd openAppend(Path file, boolean forAnotherUser) throws IOException {
+        Path abs = file.toAbsolutePath();
+        int flags = Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK;
+        if (forAnotherUser || !trustedSymlink(abs)) {
+            flags |= Posix.O_NOFOLLOW;
+        }
+        Fd fd;
+        try {
+            fd = PosixFiles.open(abs, flags, 0644);
+        } catch (PosixException e) {
+            throw switch (e.errno()) {
+                case ELOOP -> new IOException("log " + abs + " is a symbolic link " + (forAnotherUser
+                        ? "and the log is handed to another user (--user): refusing to follow it"
+                        : "owned by someone other than the owner of its directory: refusing to follow it"), e);
+                case ENXIO -> new IOException("log " + abs + " is a FIFO with no reader", e);
+                case EISDIR -> new IOException("log " + abs + " is a directory", e);
+                case null, default -> e;
+            };
+        }
+        try {
+            FileStat st = PosixFiles.fstat(fd);
+            switch (st.type()) {
+                case REGULAR, FIFO, CHARACTER_DEVICE, SOCKET -> { }
+                default -> throw new IOException("log " + abs + " is " + st.type().description());
+            }
+            // O_NONBLOCK only kept a FIFO without reader from hanging the open; writes should block.
+            PosixFiles.setNonBlocking(fd, false);
+            return fd;
+        } catch (IOException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What {@link #openAppend} would refuse, checked before anything is started; null when the
+     * path looks fine (a missing file in an existing directory included).
+     */
+    public static String problem(Path file, boolean forAnotherUser) {
+        Path abs = file.toAbsolutePath();
+        try {
+            FileStat st = PosixFiles.lstat(abs);
+            if (st.type() == FileStat.Type.SYMLINK) {
+                if (forAnotherUser) {
+                    return "log " + abs + " is a symbolic link and the log is handed to another user (--user):"
+                            + " daemonkit refuses to follow it";
+                }
+                if (!trustedSymlink(abs)) {
+                    return "log " + abs + " is a symbolic link owned by uid " + st.uid()
+                            + ", not by the owner of its directory: daemonkit refuses to follow it";
+                }
+                return null;
+            }
+            return switch (st.type()) {
+                case REGULAR, FIFO, CHARACTER_DEVICE, SOCKET -> null;
+                default -> "log " + abs + " is " + st.type().description();
+            };
+        } catch (IOException e) {
+            return e instanceof PosixException pe && pe.errno() == Errno.ENOENT ? null : e.getMessage();
+        }
+    }
+
+    /** Whether a symlink at {@code abs} (if it is one) belongs to the owner of its directory. */
+    private static boolean trustedSymlink(Path abs) throws IOException {
+        FileStat link;
+        try {
+            link = PosixFiles.lstat(abs);
+        } catch (PosixException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false; // nothing there: create it, not through a link
+            }
+            throw e;
+        }
+        if (link.type() != FileStat.Type.SYMLINK) {
+            return false;
+        }
+        Path dir = abs.getParent();
+        return dir != null && PosixFiles.stat(dir).uid() == link.uid();
+    }
+
+    /**
+     * Gives the open log to {@code uid}:{@code gid} (so a daemon that dropped to that account can
+     * reopen it after logrotate), through the descriptor — only a regular file with one link,
+     * owned by root or the caller. Anything else is left as it is, with a warning.
+     */
+    public static void handOver(Fd fd, Path name, int uid, int gid) throws PosixException {
+        FileStat st = PosixFiles.fstat(fd);
+        if (!st.isRegular()) {
+            return; // /dev/null, a terminal, a FIFO: nothing to hand over
+        }
+        if (st.links() != 1 || st.uid() != 0 && st.uid() != Posix.geteuid()) {
+            LOG.warn("log {} not handed to uid {}: it has {} links and belongs to uid {}", name, uid, st.links(), st.uid());
+            return;
+        }
+        if (st.uid() != uid || st.gid() != gid) {
+            PosixFiles.fchown(fd, uid, gid);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.daemonkit.daemon;
+
+import dev.daemonkit.process.ProcessTable;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a pidfile leads to, decided from one {@link PidfileProbe} snapshot: the daemon proven by
+ * the pidfile's lock, a process named by an unlocked pidfile (with the identity check the user
+ * asked for), or why there is nothing to act on. The pid written in the file is only a hint.
+ */
+sealed interface Resolved {
+
+    /** No pidfile. */
+    record NotRunning() implements Resolved {
+    }
+
+    /** Not a usable pidfile; {@code badInput} when it is not a pidfile at all (else: untrusted). */
+    record Bad(String reason, boolean badInput) implements Resolved {
+    }
+
+    /** An unlocked, empty pidfile (its launcher died before writing a pid). */
+    record Empty(PidfileProbe.Regular file) implements Resolved {
+    }
+
+    /** An unlocked pidfile naming a pid that is gone (or a zombie). */
+    record Stale(PidfileProbe.Regular file, int pid) implements Resolved {
+    }
+
+    /**
+     * Locked: {@code daemon} holds the lock (the named pid if it holds it, else the oldest holder);
+     * {@code holders} every process found holding it.
+     */
+    record Locked(PidfileProbe.Regular file, int daemon, List<Integer> holders, Optional<String> mismatch)
+            implements Resolved {
+        /** When the written pid is not the lock's holder: said in status and stop. */
+        Optional<String> hintNote() {
+            var hint = file.content().pid();
+            if (hint.isPresent() && hint.getAsInt() != daemon) {
+                return Optional.of("the pidfile names pid " + hint.getAsInt() + ", which does not hold its lock");
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** Locked, but this user cannot see by whom (another user's processes): {@code pid} is a guess. */
+    record LockedUnverified(PidfileProbe.Regular file, int pid) implements Resolved {
+    }
+
+    /**
+     * Unlocked, naming a live process: not started by daemonkit, or its pid was reused. Acted on
+     * only when the user stated an identity and it matches ({@code mismatch} empty).
+     */
+    record Foreign(PidfileProbe.Regular file, int pid, boolean identityStated, Optional<String> mismatch)
+            implements Resolved {
+    }
+
+    /** Resolves the pidfile; {@code allHolders} looks for every holder of its lock (stop needs them). */
+    static Resolved of(Path pidfile, Identity expected, boolean allHolders) {
+        for (int attempt = 0; ; attempt++) {
+            switch (PidfileProbe.inspect(pidfile, allHolders)) {
+                case PidfileProbe.Missing m -> {
+                    return new NotRunning();
+                }
+                case PidfileProbe.NotAPidfile n -> {
+                    return new Bad(n.reason(), true);
+                }
+                case PidfileProbe.Untrusted u -> {
+                    return new Bad(u.reason(), false);
+                }
+                case PidfileProbe.Regular r -> {
+                    var hint = r.content().pid();
+                    if (r.lock().locked()) {
+                        List<Integer> holders = r.lock().holders();
+                        if (!holders.isEmpty()) {
+                            int daemon = hint.isPresent() && holders.contains(hint.getAsInt()) ? hint.getAsInt()
+                                    : Pidfile.oldest(holders);
+                            return new Locked(r, daemon, holders, expected.mismatch(daemon));
+                        }
+                        if (!r.lock().verifiable()) {
+                            return new LockedUnverified(r, hint.orElse(r.lock().lockerPid().orElse(-1)));
+                        }
+                        if (attempt < 5) {
+                            sleep(20); // its holder is exiting right now: look again
+                            continue;
+                        }
+                        return new Bad(pidfile + " is locked, but no process holding the lock could be found", false);
+                    }
+                    if (r.content().isEmpty()) {
+                        return new Empty(r);
+                    }
+                    if (hint.isEmpty()) {
+                        return new Bad(pidfile + " holds '" + r.content().text() + "', not a pid", true);
+                    }
+                    int pid = hint.getAsInt();
+                    if (!ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false)) {
+                        return new Stale(r, pid);
+                    }
+                    return new Foreign(r, pid, expected.isStated(), expected.mismatch(pid));
+                }
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package dev.daemonkit.daemon;
+
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.FileStat;
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixFiles;
+import dev.daemonkit.posix.WaitStatus;
+import dev.daemonkit.process.ChildProcess;
+import dev.daemonkit.process.FileLocks;
+import dev.daemonkit.process.ProcessInfo;
+import dev.daemonkit.process.ProcessTable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The launcher's wait for a daemon it just spawned: reads the readiness pipe ({@link ReadyPipe}'s
+ * line protocol) and watches the child until the daemon is up, or fails the start. What the
+ * daemon writes is untrusted input: a {@code PID} line is believed only for a process of the
+ * session the launcher created that holds the pidfile's lock; lines are capped in length; error
+ * text is stripped of control characters before it reaches a terminal. A failed start stops
+ * everything in that session before it reports.
+ */
+final class Startup {
+    /** No protocol line is longer; a daemon flooding the pipe fails its start. */
+    static final int MAX_LINE = 4096;
+
+    private final ChildProcess child;
+    private final Fd readEnd;
+    private final Pidfile pidfile;
+    private final DaemonOptions options;
+    private final Optional<Fd> log;
+    private final Duration grace;
+    private boolean notify;
+    private int daemonPid;
+
+    Startup(ChildProcess child, Fd readEnd, Pidfile pidfile, DaemonOptions options, Optional<Fd> log, Duration grace,
+            boolean waitReady) {
+        this.child = child;
+        this.readEnd = readEnd;
+        this.pidfile = pidfile;
+        this.options = options;
+        this.log = log;
+        this.grace = grace;
+        this.notify = waitReady;
+        this.daemonPid = child.pid();
+    }
+
+    /** Waits until the daemon is up; throws {@link StartFailedException} after cleaning up otherwise. */
+    DaemonLauncher.Outcome.Started await() throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long graceEnd = start + grace.toNanos();
+        long readyEnd = start + options.readyTimeout().toNanos();
+        boolean eof = false;
+        StringBuilder pending = new StringBuilder();
+        while (true) {
+            long now = System.nanoTime();
+            long end = notify ? readyEnd : Math.min(graceEnd, readyEnd);
+            if (now >= end) {
+                if (notify) {
+                    throw fail("did not report ready within " + options.readyTimeout().toMillis() + " ms");
+                }
+                if (isAlive(daemonPid)) {
+                    return new DaemonLauncher.Outcome.Started(daemonPid, false);
+                }
+                throw fail(deathMessage());
+            }
+            boolean readable = !eof && Posix.pollReadable(readEnd, Duration.ofMillis(Math.min(50, (end - now) / 1_000_000 + 1)));
+            if (readable) {
+                byte[] b = PosixFiles.read(readEnd, 512);
+                if (b.length == 0) {
+                    eof = true;
+                    if (notify) {
+                        // Every writer is gone without READY: give the kernel a moment to report the death.
+                        child.waitFor(Duration.ofMillis(200));
+                        throw fail("exited before reporting ready (" + deathMessage() + ")");
+                    }
+                }
+                pending.append(new String(b, StandardCharsets.UTF_8));
+                int nl;
+                while ((nl = pending.indexOf("\n")) >= 0) {
+                    String line = pending.substring(0, nl).trim();
+                    pending.delete(0, nl + 1);
+                    Optional<DaemonLauncher.Outcome.Started> up = handle(line);
+                    if (up.isPresent()) {
+                        return up.get();
+                    }
+                }
+                if (pending.length() > MAX_LINE) {
+                    throw fail("wrote more than " + MAX_LINE + " bytes without a newline on its readiness pipe");
+                }
+            } else if (eof) {
+                Thread.sleep(20);
+            }
+            checkChild();
+        }
+    }
+
+    private Optional<DaemonLauncher.Outcome.Started> handle(String line) throws IOException, InterruptedException {
+        if (line.equals("NOTIFY")) {
+            notify = true;
+        } else if (line.startsWith("PID ")) {
+            int pid = parsePid(line.substring(4).trim());
+            if (!isOurs(pid)) {
+                throw fail("it reported pid " + line.substring(4).trim() + ", which is not a process of the session"
+                        + " daemonkit started holding its pidfile's lock; refusing it");
+            }
+            daemonPid = pid;
+            if (pidfile != null) {
+                pidfile.write(pid);
+            }
+        } else if (line.equals("READY")) {
+            return Optional.of(new DaemonLauncher.Outcome.Started(daemonPid, true));
+        } else if (line.startsWith("ERROR")) {
+            child.waitFor(Duration.ofMillis(500));
+            throw fail(printable(line.substring(5).trim()));
+        }
+        return Optional.empty();
+    }
+
+    /** The direct child may be a first stage that exits 0 on purpose after handing over. */
+    private void checkChild() throws IOException {
+        Optional<WaitStatus> st = child.poll();
+        if (st.isPresent() && daemonPid == child.pid() && !(notify && st.get() instanceof WaitStatus.Exited ex
+                && ex.code() == 0)) {
+            throw fail(deathMessage());
+        }
+        if (daemonPid != child.pid() && !isAlive(daemonPid)) {
+            throw fail("pid " + daemonPid + " exited before reporting ready");
+        }
+    }
+
+    /** The spawned child itself, or a process in its session that holds the pidfile's lock. */
+    private boolean isOurs(int pid) {
+        if (pid == child.pid()) {
+            return true;
+        }
+        Optional<ProcessInfo> p = ProcessTable.of(pid);
+        if (p.isEmpty() || p.get().isZombie() || p.get().sid() != child.pid()) {
+            return false;
+        }
+        return pidfile == null || FileLocks.holds(pid, pidfile.file());
+    }
+
+    private static int parsePid(String s) {
+        try {
+            return s.length() <= 10 ? Integer.parseInt(s) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private boolean isAlive(int pid) {
+        if (pid == child.pid()) {
+            return child.isAlive();
+        }
+        return ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false);
+    }
+
+    private String deathMessage() {
+        if (daemonPid != child.pid()) {
+            return "pid " + daemonPid + " is gone";
+        }
+        return child.poll().map(DaemonLauncher::describe).orElse("it is gone");
+    }
+
+    /**
+     * Stops everything the start left, then builds the exception: the reason, what was left
+     * running (a program that went to the background), and the log's tail.
+     */
+    StartFailedException fail(String reason) {
+        Optional<FileStat> lockFile = Optional.ofNullable(pidfile).map(Pidfile::file);
+        List<ProcessInfo> left = SessionCleanup.leftovers(child.pid(), lockFile);
+        StringBuilder msg = new StringBuilder("daemon failed to start: ");
+        boolean exitedZero = child.poll().map(s -> s instanceof WaitStatus.Exited e && e.code() == 0).orElse(false);
+        if (exitedZero && !left.isEmpty() && daemonPid == child.pid()) {
+            msg.append("the program exited with status 0 but left ").append(SessionCleanup.describe(left))
+                    .append(" running: it put itself in the background. Run it in the foreground (e.g. nginx -g"
+                            + " 'daemon off;', redis-server --daemonize no), or use --forking if it writes its own pidfile");
+        } else {
+            msg.append(reason);
+            if (!left.isEmpty()) {
+                msg.append("; it left ").append(SessionCleanup.describe(left)).append(" running");
+            }
+        }
+        if (!left.isEmpty()) {
+            SessionCleanup.stop(child.pid(), lockFile);
+            msg.append("\ndaemonkit stopped what the failed start left running");
+        }
+        Path logName = options.stderr() != null ? options.stderr() : options.stdout();
+        if (log.isPresent()) {
+            List<String> tail = DaemonLauncher.tail(log.get(), 10);
+            if (!tail.isEmpty()) {
+                msg.append("\nlast lines of ").append(logName).append(':');
+                tail.forEach(l -> msg.append("\n  ").append(printable(l)));
+            }
+        } else {
+            msg.append(" (its output went to /dev/null; use --log FILE to keep it)");
+        }
+        return new StartFailedException(msg.toString());
+    }
+
+    /** Control characters (terminal escapes) replaced: daemon output is printed to root's terminal. */
+    static String printable(String s) {
+        String t = s.length() > 500 ? s.substring(0, 500) + "..." : s;
+        StringBuilder sb = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            sb.append(c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 && c < 0xa0 ? '?' : c);
+        }
+        return sb.toString();
+    }
+
+}
