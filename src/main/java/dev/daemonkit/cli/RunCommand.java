@@ -64,7 +64,7 @@ final class RunCommand implements Command {
         Pidfile pidfile = null;
         if (o.pidfile() != null) {
             try {
-                pidfile = Pidfile.acquire(o.pidfile());
+                pidfile = Pidfile.acquireToHandOver(o.pidfile());
             } catch (AlreadyRunningException e) {
                 err.println("daemonkit run: already running" + (e.pid().isPresent() ? " (pid " + e.pid().getAsLong() + ")" : ""));
                 return FAILED;
@@ -97,6 +97,7 @@ final class RunCommand implements Command {
             if (pidfile != null) {
                 pidfile.write(child.pid());
                 pidfile.sealWrites();
+                pidfile.handOver(); // the command holds the lock; a stop signals it, not us
             }
             SignalForwarding.forward(FORWARDED, s -> signalQuietly(child, s));
             LOG.info("running {} as pid {}", command.get(0), child.pid());

@@ -169,10 +169,12 @@ public final class DaemonControl {
         Resolved r = Resolved.of(pidfile, expected, false);
         int pid = switch (r) {
             case Resolved.Locked l -> {
+                guard(l.daemon());
                 refuseMismatch(l.mismatch());
                 yield l.daemon();
             }
             case Resolved.Foreign f -> {
+                guard(f.pid());
                 refuseForeign(pidfile, f);
                 yield f.pid();
             }
@@ -180,7 +182,6 @@ public final class DaemonControl {
                     : PidfileException.refused(b.reason());
             default -> throw new IOException("daemon is " + status(pidfile, expected).describe());
         };
-        guard(pid);
         if (requireHandler && !catches(pid, signal)) {
             throw PidfileException.refused("pid " + pid + " does not catch " + signal + "; it would be killed by it"
                     + " (use --force to send it anyway)");

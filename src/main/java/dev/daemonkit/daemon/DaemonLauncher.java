@@ -158,7 +158,7 @@ public final class DaemonLauncher {
         Pidfile pidfile = null;
         if (o.pidfile() != null) {
             try {
-                pidfile = Pidfile.acquire(o.pidfile());
+                pidfile = Pidfile.acquireToHandOver(o.pidfile());
             } catch (AlreadyRunningException e) {
                 Optional<Long> pid = e.pid().isPresent() ? Optional.of(e.pid().getAsLong()) : Optional.empty();
                 return new Outcome.AlreadyRunning(pid);
@@ -167,6 +167,10 @@ public final class DaemonLauncher {
         List<Fd> opened = new ArrayList<>();
         ChildProcess child = null;
         boolean started = false;
+        // Orphans of the daemon come to us while we start it: what it puts in the background stays
+        // identifiable as ours (and is all a failed start stops), however it detaches.
+        boolean wasSubreaper = Posix.isChildSubreaper();
+        Posix.setChildSubreaper(true);
         try {
             boolean forUser = o.user() != null;
             Fd out = o.stdout() == null ? null : LogFile.openAppend(o.stdout(), forUser);
@@ -205,6 +209,7 @@ public final class DaemonLauncher {
             LOG.debug("spawned {} as pid {}", command, child.pid());
             if (pidfile != null) {
                 pidfile.write(child.pid());
+                pidfile.handOver(); // the lock is the child's now: a stop finds the daemon, not us
             }
             // Our copy of the write end must go, or we would never see end of file.
             writeEnd.close();
@@ -220,13 +225,16 @@ public final class DaemonLauncher {
             });
             if (!started && child != null) {
                 // Whatever path failed: nothing of this start may keep running.
-                SessionCleanup.stop(child.pid(), Optional.ofNullable(pidfile).map(Pidfile::file));
+                SessionCleanup.stop();
+            }
+            if (!wasSubreaper) {
+                Posix.setChildSubreaper(false);
             }
             if (pidfile != null) {
                 if (started) {
                     pidfile.detach(); // the daemon holds the lock through its own descriptor now
                 } else {
-                    pidfile.close(); // removes the file: nothing runs
+                    pidfile.close(); // removes the file once nothing holds it
                 }
             }
         }

@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>a log that will be handed to another user ({@code --user}) is opened with O_NOFOLLOW: a
  *     symlink is refused, because following it would give the link's target away;</li>
- * <li>otherwise a symlink is followed only when it belongs to the owner of its directory (like
- *     the kernel's protected_symlinks rule): /dev/stdout or an administrator's own link, never
- *     one planted by another user;</li>
+ * <li>otherwise a symlink is followed only when root or the caller made it, in a directory of its
+ *     own (the owner of the link is the owner of the directory — the kernel's protected_symlinks
+ *     rule, made stricter): /dev/stdout or an administrator's own link, never one planted by
+ *     another user, not even in that user's own directory;</li>
  * <li>the opened file must be a regular file, a FIFO, a character device or a socket — and
  *     ownership is only ever changed through the opened descriptor ({@link #handOver}), of a
  *     regular file with a single link that root or the caller owns.</li>
@@ -51,7 +52,7 @@ public final class LogFile {
             throw switch (e.errno()) {
                 case ELOOP -> new IOException("log " + abs + " is a symbolic link " + (forAnotherUser
                         ? "and the log is handed to another user (--user): refusing to follow it"
-                        : "owned by someone other than the owner of its directory: refusing to follow it"), e);
+                        : "not made by root or you in a directory of your own: refusing to follow it"), e);
                 case ENXIO -> new IOException("log " + abs + " is a FIFO with no reader", e);
                 case EISDIR -> new IOException("log " + abs + " is a directory", e);
                 case null, default -> e;
@@ -86,8 +87,8 @@ public final class LogFile {
                             + " daemonkit refuses to follow it";
                 }
                 if (!trustedSymlink(abs)) {
-                    return "log " + abs + " is a symbolic link owned by uid " + st.uid()
-                            + ", not by the owner of its directory: daemonkit refuses to follow it";
+                    return "log " + abs + " is a symbolic link made by uid " + st.uid()
+                            + ", not by root or you in a directory of your own: daemonkit refuses to follow it";
                 }
                 return null;
             }
@@ -100,7 +101,7 @@ public final class LogFile {
         }
     }
 
-    /** Whether a symlink at {@code abs} (if it is one) belongs to the owner of its directory. */
+    /** Whether a symlink at {@code abs} (if it is one) was made by root or the caller, in their own directory. */
     private static boolean trustedSymlink(Path abs) throws IOException {
         FileStat link;
         try {
@@ -115,7 +116,8 @@ public final class LogFile {
             return false;
         }
         Path dir = abs.getParent();
-        return dir != null && PosixFiles.stat(dir).uid() == link.uid();
+        boolean trustedMaker = link.uid() == 0 || link.uid() == Posix.geteuid();
+        return trustedMaker && dir != null && PosixFiles.stat(dir).uid() == link.uid();
     }
 
     /**

@@ -50,6 +50,7 @@ public final class Pidfile implements AutoCloseable {
     private final FileStat file;
     private final Fd lock;
     private Fd writer;
+    private boolean handedOver;
 
     private Pidfile(Path path, FileStat file, Fd lock, Fd writer) {
         this.path = path;
@@ -68,9 +69,22 @@ public final class Pidfile implements AutoCloseable {
      * @throws PosixException          naming the path: missing or unwritable directory (ENOENT, EACCES)
      */
     public static Pidfile acquire(Path path) throws IOException {
+        return acquire(path, false);
+    }
+
+    /**
+     * {@link #acquire} for a launcher that will pass {@link #lockFd()} to the daemon it spawns and
+     * then call {@link #handOver()}: until then the lock counts as transient, so a concurrent stop
+     * waits for the daemon instead of signalling the launcher.
+     */
+    public static Pidfile acquireToHandOver(Path path) throws IOException {
+        return acquire(path, true);
+    }
+
+    private static Pidfile acquire(Path path, boolean transientLock) throws IOException {
         Path abs = path.toAbsolutePath();
         for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-            Pidfile p = tryAcquire(abs);
+            Pidfile p = tryAcquire(abs, transientLock);
             if (p != null) {
                 return p;
             }
@@ -81,7 +95,7 @@ public final class Pidfile implements AutoCloseable {
     }
 
     /** One attempt; null when the file changed under us or a looker held the lock for a moment. */
-    private static Pidfile tryAcquire(Path abs) throws IOException {
+    private static Pidfile tryAcquire(Path abs, boolean transientLock) throws IOException {
         Fd writer;
         try {
             writer = PosixFiles.open(abs, Posix.O_RDWR | Posix.O_CREAT | OPEN_FLAGS, 0644);
@@ -92,15 +106,17 @@ public final class Pidfile implements AutoCloseable {
         try {
             FileStat st = PosixFiles.fstat(writer);
             checkUsable(abs, st, writer);
-            lock = PosixFiles.reopen(writer, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOCTTY);
+            // O_NONBLOCK marks a launcher's lock as transient until handOver(): see isTransient.
+            lock = PosixFiles.reopen(writer, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOCTTY
+                    | (transientLock ? Posix.O_NONBLOCK : 0));
             if (!PosixFiles.tryLockExclusive(lock)) {
                 FileLocks.Lock held = FileLocks.holders(st, List.of(), true);
-                List<Integer> daemons = held.holders().stream().filter(pid -> !isLooker(pid, st)).toList();
+                List<Integer> daemons = held.holders().stream().filter(pid -> !isTransient(pid, st)).toList();
                 if (!daemons.isEmpty() || !held.verifiable()) {
                     throw new AlreadyRunningException(abs, daemons.isEmpty() ? OptionalLong.empty()
                             : OptionalLong.of(oldest(daemons)));
                 }
-                return close(writer, lock); // a looker: try again in a moment
+                return close(writer, lock); // a looker or a start in progress: try again in a moment
             }
             FileStat now;
             try {
@@ -208,11 +224,34 @@ public final class Pidfile implements AutoCloseable {
     public void detach() {
         sealWrites();
         lock.close();
+        handedOver = false;
     }
 
-    /** Removes the file — only if it is still our locked inode — and unlocks. */
+    /**
+     * Gives up this process's share of the lock once a child holds it through the inherited
+     * descriptor: from now on the lock is the daemon's alone, so whoever looks for its holder
+     * finds the daemon, not the launcher. Until then the lock counts as transient (a start in
+     * progress), which a concurrent stop waits out instead of signalling the launcher. The pid
+     * can still be written until {@link #detach()}. Write the child's pid before calling this.
+     */
+    public void handOver() throws PosixException {
+        PosixFiles.setNonBlocking(lock, false); // shared with the child's copy: the daemon's lock is steady now
+        lock.close();
+        handedOver = true;
+    }
+
+    /**
+     * Removes the file and unlocks — only our inode: while we hold the lock, by checking the path
+     * still leads to it; after {@link #handOver()}, only once nobody holds the lock any more.
+     */
     @Override
     public void close() {
+        if (handedOver) {
+            handedOver = false;
+            sealWrites();
+            removeIfStale(path, file);
+            return;
+        }
         if (!lock.isOpen()) {
             return;
         }
@@ -261,12 +300,35 @@ public final class Pidfile implements AutoCloseable {
     }
 
     /**
-     * Whether {@code pid} holds the lock only to look (a {@code stop} removing a stale file):
-     * daemonkit's lookers open O_NONBLOCK, lock descriptors handed to daemons never are.
+     * {@link #removeStale} until it is done, tolerating others doing the same at the same moment
+     * (BUSY: another remover holds the lock for an instant). Returns whether this call removed it.
      */
-    private static boolean isLooker(int pid, FileStat st) {
-        var fd = FileLocks.holderFd(pid, st);
-        return fd.isPresent() && FileLocks.isNonBlocking(pid, fd.getAsInt());
+    static boolean removeIfStale(Path pidfile, FileStat file) {
+        for (int i = 0; i < 100; i++) {
+            switch (removeStale(pidfile, file)) {
+                case REMOVED -> {
+                    LOG.info("removed stale pidfile {}", pidfile);
+                    return true;
+                }
+                case GONE, NOT_STALE -> {
+                    return false;
+                }
+                case BUSY -> sleep(10);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code pid} holds the lock only for a moment: a stop removing a stale file, or a
+     * start that has not spawned its daemon yet. Their lock descriptors are O_NONBLOCK; the one a
+     * daemon keeps never is ({@link #handOver()} clears the flag on the description it shares with
+     * the daemon). Lookers wait for a transient holder instead of taking it for the daemon.
+     */
+    static boolean isTransient(int pid, FileStat st) {
+        var flags = FileLocks.holderFlags(pid, st);
+        // No longer holding it counts as transient too: whoever looks again sees the truth.
+        return flags.isEmpty() || (flags.getAsInt() & Posix.O_NONBLOCK) != 0;
     }
 
     static int oldest(List<Integer> pids) {

@@ -72,7 +72,12 @@ sealed interface Resolved {
                 case PidfileProbe.Regular r -> {
                     var hint = r.content().pid();
                     if (r.lock().locked()) {
-                        List<Integer> holders = r.lock().holders();
+                        List<Integer> holders = r.lock().holders().stream()
+                                .filter(pid -> !Pidfile.isTransient(pid, r.file())).toList();
+                        if (holders.isEmpty() && !r.lock().holders().isEmpty() && attempt < 100) {
+                            sleep(20); // a start before its spawn, or a stop removing the file: wait it out
+                            continue;
+                        }
                         if (!holders.isEmpty()) {
                             int daemon = hint.isPresent() && holders.contains(hint.getAsInt()) ? hint.getAsInt()
                                     : Pidfile.oldest(holders);

@@ -2,26 +2,26 @@ package dev.daemonkit.daemon;
 
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Fd;
-import dev.daemonkit.posix.FileStat;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
-import dev.daemonkit.process.FileLocks;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * After a failed start, stops exactly what the launcher started: the processes of the session it
- * created for the daemon (sid = the spawned child's pid) and those holding the pidfile's lock it
- * handed down — never anything else, whatever the daemon wrote on its readiness pipe.
+ * After a failed start, stops exactly what the launcher started: its descendants. The launcher
+ * is a child subreaper while it starts a daemon, so whatever the daemon put in the background —
+ * even in a session of its own, even after its parent exited — is re-parented to the launcher
+ * and stays its descendant. Nothing else is ever touched, whatever the daemon wrote on its
+ * readiness pipe and whoever else holds a lock on the same pidfile (another start may have taken
+ * it over by then).
  */
 final class SessionCleanup {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonLauncher.class);
@@ -30,52 +30,74 @@ final class SessionCleanup {
     private SessionCleanup() {
     }
 
-    /** The live processes the start left: in the session {@code sid}, or holding {@code lockFile}. */
-    static List<ProcessInfo> leftovers(int sid, Optional<FileStat> lockFile) {
-        Map<Integer, ProcessInfo> found = new LinkedHashMap<>();
+    /** The live descendants of this process. */
+    static List<ProcessInfo> leftovers() {
+        List<ProcessInfo> all = ProcessTable.all();
+        Map<Integer, Integer> parent = new HashMap<>();
+        for (ProcessInfo p : all) {
+            parent.put(p.pid(), p.ppid());
+        }
         int self = Posix.getpid();
-        for (ProcessInfo p : ProcessTable.all()) {
-            if (p.pid() != self && !p.isZombie() && p.sid() == sid) {
-                found.put(p.pid(), p);
+        List<ProcessInfo> out = new ArrayList<>();
+        for (ProcessInfo p : all) {
+            if (!p.isZombie() && p.pid() != self && descends(p.pid(), self, parent)) {
+                out.add(p);
             }
         }
-        if (lockFile.isPresent()) {
-            for (int pid : FileLocks.holders(lockFile.get(), List.of(), true).holders()) {
-                if (pid != self) {
-                    ProcessTable.of(pid).ifPresent(p -> found.putIfAbsent(pid, p));
-                }
+        return out;
+    }
+
+    /** Whether {@code ancestor} is on {@code pid}'s parent chain. */
+    static boolean descends(int pid, int ancestor, Map<Integer, Integer> parent) {
+        Integer p = parent.get(pid);
+        for (int depth = 0; p != null && p > 0 && depth < 4096; depth++) {
+            if (p == ancestor) {
+                return true;
+            }
+            p = parent.get(p);
+        }
+        return false;
+    }
+
+    /** Whether {@code pid} is a live descendant of this process now. */
+    static boolean isOurs(int pid) {
+        int self = Posix.getpid();
+        int p = pid;
+        for (int depth = 0; p > 1 && depth < 4096; depth++) {
+            var info = ProcessTable.of(p);
+            if (info.isEmpty() || depth == 0 && info.get().isZombie()) {
+                return false;
+            }
+            p = info.get().ppid();
+            if (p == self) {
+                return true;
             }
         }
-        return new ArrayList<>(found.values());
+        return false;
     }
 
     /** "pid 4242 (sleep 100), pid 4243 (sh -c ...)". */
     static String describe(List<ProcessInfo> ps) {
         StringBuilder sb = new StringBuilder();
         for (ProcessInfo p : ps) {
-            String cmd = p.commandText();
+            String cmd = Startup.printable(p.commandText()); // the daemon chose its command line
             sb.append(sb.isEmpty() ? "" : ", ").append("pid ").append(p.pid()).append(" (")
                     .append(cmd.length() > 60 ? cmd.substring(0, 60) + "..." : cmd).append(')');
         }
         return sb.toString();
     }
 
-    /**
-     * TERM, then KILL after a second, to each process still ours once its pidfd pins it (in the
-     * session, or holding the lock). Returns how many were stopped.
-     */
-    static int stop(int sid, Optional<FileStat> lockFile) {
+    /** TERM, then KILL after a second, to each descendant, checked again once its pidfd pins it. */
+    static int stop() {
         List<Fd> pinned = new ArrayList<>();
         try {
-            for (ProcessInfo p : leftovers(sid, lockFile)) {
+            for (ProcessInfo p : leftovers()) {
                 if (ProtectedPids.reason(p.pid()).isPresent()) {
                     continue;
                 }
                 try {
                     Fd fd = Posix.openPidfd(p.pid());
-                    boolean ours = ProcessTable.of(p.pid()).map(q -> q.sid() == sid).orElse(false)
-                            || lockFile.isPresent() && FileLocks.holds(p.pid(), lockFile.get());
-                    if (!ours) {
+                    if (!isOurs(p.pid())) {
                         fd.close();
                         continue;
                     }

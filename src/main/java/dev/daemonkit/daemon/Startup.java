@@ -1,7 +1,6 @@
 package dev.daemonkit.daemon;
 
 import dev.daemonkit.posix.Fd;
-import dev.daemonkit.posix.FileStat;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.WaitStatus;
@@ -105,8 +104,8 @@ final class Startup {
         } else if (line.startsWith("PID ")) {
             int pid = parsePid(line.substring(4).trim());
             if (!isOurs(pid)) {
-                throw fail("it reported pid " + line.substring(4).trim() + ", which is not a process of the session"
-                        + " daemonkit started holding its pidfile's lock; refusing it");
+                throw fail("it reported pid " + printable(line.substring(4).trim()) + ", which is not a process"
+                        + " daemonkit started that holds its pidfile's lock; refusing it");
             }
             daemonPid = pid;
             if (pidfile != null) {
@@ -116,7 +115,7 @@ final class Startup {
             return Optional.of(new DaemonLauncher.Outcome.Started(daemonPid, true));
         } else if (line.startsWith("ERROR")) {
             child.waitFor(Duration.ofMillis(500));
-            throw fail(printable(line.substring(5).trim()));
+            throw fail(printable(line.substring(5)).trim());
         }
         return Optional.empty();
     }
@@ -133,16 +132,15 @@ final class Startup {
         }
     }
 
-    /** The spawned child itself, or a process in its session that holds the pidfile's lock. */
+    /**
+     * The spawned child itself, or a descendant of this launcher (a subreaper while it starts, so
+     * a double-forked daemon stays its descendant) that holds the pidfile's lock.
+     */
     private boolean isOurs(int pid) {
         if (pid == child.pid()) {
             return true;
         }
-        Optional<ProcessInfo> p = ProcessTable.of(pid);
-        if (p.isEmpty() || p.get().isZombie() || p.get().sid() != child.pid()) {
-            return false;
-        }
-        return pidfile == null || FileLocks.holds(pid, pidfile.file());
+        return SessionCleanup.isOurs(pid) && (pidfile == null || FileLocks.holds(pid, pidfile.file()));
     }
 
     private static int parsePid(String s) {
@@ -172,8 +170,7 @@ final class Startup {
      * running (a program that went to the background), and the log's tail.
      */
     StartFailedException fail(String reason) {
-        Optional<FileStat> lockFile = Optional.ofNullable(pidfile).map(Pidfile::file);
-        List<ProcessInfo> left = SessionCleanup.leftovers(child.pid(), lockFile);
+        List<ProcessInfo> left = SessionCleanup.leftovers();
         StringBuilder msg = new StringBuilder("daemon failed to start: ");
         boolean exitedZero = child.poll().map(s -> s instanceof WaitStatus.Exited e && e.code() == 0).orElse(false);
         if (exitedZero && !left.isEmpty() && daemonPid == child.pid()) {
@@ -187,7 +184,7 @@ final class Startup {
             }
         }
         if (!left.isEmpty()) {
-            SessionCleanup.stop(child.pid(), lockFile);
+            SessionCleanup.stop();
             msg.append("\ndaemonkit stopped what the failed start left running");
         }
         Path logName = options.stderr() != null ? options.stderr() : options.stdout();

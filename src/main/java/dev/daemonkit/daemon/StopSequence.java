@@ -58,9 +58,9 @@ final class StopSequence {
 
     private static DaemonControl.StopResult stopLocked(Path pidfile, Resolved.Locked l, Signal signal,
             Duration timeout, Identity expected) throws IOException {
-        DaemonControl.refuseMismatch(l.mismatch());
         int daemon = l.daemon();
         DaemonControl.guard(daemon);
+        DaemonControl.refuseMismatch(l.mismatch());
         FileStat file = l.file().file();
         // Read the session while the daemon lives: what it started stays there after it is gone.
         Optional<Integer> sid = ProcessTable.of(daemon).filter(StopSequence::ownsItsSession).map(ProcessInfo::sid);
@@ -81,8 +81,8 @@ final class StopSequence {
 
     private static DaemonControl.StopResult stopForeign(Path pidfile, Resolved.Foreign f, Signal signal,
             Duration timeout, Identity expected) throws IOException {
-        DaemonControl.refuseForeign(pidfile, f);
         DaemonControl.guard(f.pid());
+        DaemonControl.refuseForeign(pidfile, f);
         boolean killed = false;
         try (Fd pidfd = Posix.openPidfd(f.pid())) {
             if (DaemonControl.stillTheTarget(f, f.pid(), expected)) {
@@ -223,24 +223,8 @@ final class StopSequence {
         removeStale(pidfile, file);
     }
 
-    /**
-     * Removes the stale file, tolerating other stops doing the same at the same moment (BUSY:
-     * another remover holds the lock for an instant). Returns whether this call removed it.
-     */
     static boolean removeStale(Path pidfile, FileStat file) {
-        for (int i = 0; i < 100; i++) {
-            switch (Pidfile.removeStale(pidfile, file)) {
-                case REMOVED -> {
-                    LOG.info("removed stale pidfile {}", pidfile);
-                    return true;
-                }
-                case GONE, NOT_STALE -> {
-                    return false;
-                }
-                case BUSY -> sleep(10);
-            }
-        }
-        return false;
+        return Pidfile.removeIfStale(pidfile, file);
     }
 
     private static void sleep(long ms) {

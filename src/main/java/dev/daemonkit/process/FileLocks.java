@@ -75,21 +75,24 @@ public final class FileLocks {
     }
 
     /**
-     * Whether descriptor {@code fd} of {@code pid} was opened O_NONBLOCK (the "flags:" line of its
-     * fdinfo, octal).
+     * The file status flags (O_NONBLOCK...) of the descriptor through which {@code pid} holds its
+     * flock on the file, read from the same fdinfo as the lock itself; empty when it holds none
+     * (any more).
      */
-    public static boolean isNonBlocking(int pid, int fd) {
-        Path p = Path.of("/proc", Integer.toString(pid), "fdinfo", Integer.toString(fd));
-        try {
-            for (String line : Files.readAllLines(p, StandardCharsets.US_ASCII)) {
-                if (line.startsWith("flags:")) {
-                    return (Integer.parseInt(line.substring(6).trim(), 8) & dev.daemonkit.posix.Posix.O_NONBLOCK) != 0;
+    public static OptionalInt holderFlags(int pid, FileStat file) {
+        String key = file.lockKey();
+        Path fdinfo = Path.of("/proc", Integer.toString(pid), "fdinfo");
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(fdinfo)) {
+            for (Path p : ds) {
+                OptionalInt flags = lockFlags(p, key);
+                if (flags.isPresent()) {
+                    return flags;
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // gone
+            // gone, or another user's process (EACCES)
         }
-        return false;
+        return OptionalInt.empty();
     }
 
     /**
@@ -170,16 +173,25 @@ public final class FileLocks {
     }
 
     private static boolean carriesLock(Path fdinfo, String key) {
+        return lockFlags(fdinfo, key).isPresent();
+    }
+
+    /** The "flags:" of an fdinfo file whose "lock:" lines include a FLOCK on {@code key}; else empty. */
+    private static OptionalInt lockFlags(Path fdinfo, String key) {
         try {
+            int flags = 0;
+            boolean locked = false;
             for (String line : Files.readAllLines(fdinfo, StandardCharsets.US_ASCII)) {
-                if (line.startsWith("lock:") && flockPid(line.substring(5), key).isPresent()) {
-                    return true;
+                if (line.startsWith("flags:")) {
+                    flags = Integer.parseInt(line.substring(6).trim(), 8);
+                } else if (line.startsWith("lock:") && flockPid(line.substring(5), key).isPresent()) {
+                    locked = true;
                 }
             }
+            return locked ? OptionalInt.of(flags) : OptionalInt.empty();
         } catch (IOException | RuntimeException e) {
-            // closed or gone meanwhile
+            return OptionalInt.empty(); // closed or gone meanwhile
         }
-        return false;
     }
 
     /**

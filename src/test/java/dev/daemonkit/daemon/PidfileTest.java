@@ -131,6 +131,44 @@ class PidfileTest {
         assertFalse(Files.exists(p));
     }
 
+    /** Looking is not locking: a tight loop of status and stale removal never makes a start fail. */
+    @Test
+    void lookersNeverMakeAStartSayAlreadyRunning() throws Exception {
+        Path p = dir.resolve("busy.pid");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger removals = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable look = () -> {
+            while (!stop.get()) {
+                try {
+                    if (Pidfile.removeStale(p, PosixFiles.lstat(p)) == Pidfile.Removal.REMOVED) {
+                        removals.incrementAndGet();
+                    }
+                } catch (PosixException e) {
+                    // nothing there right now
+                }
+            }
+        };
+        List<Thread> lookers = List.of(Thread.ofPlatform().start(look), Thread.ofPlatform().start(look),
+                Thread.ofPlatform().start(() -> {
+                    while (!stop.get()) {
+                        DaemonControl.status(p);
+                    }
+                }));
+        try {
+            for (int i = 0; i < 1000; i++) {
+                Pidfile pf = Pidfile.acquire(p); // throws AlreadyRunningException if a looker were taken for a daemon
+                pf.write(Posix.getpid());
+                pf.detach(); // "crash": leave a stale file behind for the lookers to remove
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : lookers) {
+                t.join();
+            }
+        }
+        assertTrue(removals.get() > 0, "the looker did lock and remove stale files meanwhile");
+    }
+
     @Test
     void missingDirectoryIsNamed() {
         Path p = dir.resolve("no/such/dir/x.pid");

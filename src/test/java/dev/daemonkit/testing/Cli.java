@@ -34,16 +34,41 @@ public final class Cli {
 
     /** {@code java --enable-native-access=ALL-UNNAMED -cp <test class path> MAIN args...} */
     public static List<String> javaCommand(String mainClass, String... args) {
+        return javaCommandWith(System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /** The same with another class path (e.g. {@link ReadableClassPath#get()}). */
+    public static List<String> javaCommandWith(String classPath, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /**
+     * Runs the CLI from a class path every user can read ({@link ReadableClassPath}), as a
+     * deployment to /opt would: for daemons that drop to another user.
+     */
+    public static Result runDeployed(String... args) throws IOException, InterruptedException {
+        return exec(null, javaCommandWith(ReadableClassPath.get(), "dev.daemonkit.cli.Main", args));
+    }
+
+    /**
+     * Runs the CLI as another user (util-linux setpriv; the caller must be root), from a class
+     * path that user can read.
+     */
+    public static Result runAs(String user, String... args) throws IOException, InterruptedException {
+        dev.daemonkit.daemon.Privileges.Account a = dev.daemonkit.daemon.Privileges.lookup(user, null);
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + a.uid(), "--regid=" + a.gid(),
+                "--clear-groups", "--"));
+        cmd.addAll(javaCommandWith(ReadableClassPath.get(), "dev.daemonkit.cli.Main", args));
+        return exec(null, cmd);
     }
 
     /** Runs the CLI and waits for it (at most 60 s, then it is killed and the test fails). */
