@@ -294,10 +294,13 @@ final class HttpConnection implements Runnable {
 
     /** Called by the watchdog: ends a wait that overran its deadline. */
     void expireIfDue(long now) {
+        // arm() writes the deadline before the phase: read them the other way round, so that a
+        // new phase is never judged by the deadline of the phase before it.
+        Phase p = phase;
         if (now - deadline < 0) {
             return;
         }
-        if (phase == Phase.SEND) {
+        if (p == Phase.SEND) {
             abort();
         } else {
             timedOut = true;
