@@ -33,17 +33,28 @@ class ServeCliTest {
         }
     }
 
+    /**
+     * Starts serve detached over dir/www (given relative to dir: it is resolved against the launch
+     * directory) holding one file, pidfile dir/serve.pid, log dir/serve.log; returns the port.
+     */
+    private int startDetached(String file, String content, String... options) throws Exception {
+        Path root = Files.createDirectory(dir.resolve("www"));
+        Files.writeString(root.resolve(file), content);
+        int port = Processes.freeLoopbackPort();
+        List<String> argv = new ArrayList<>(List.of("serve", "--root", "www", "--port", Integer.toString(port),
+                "--pidfile", dir.resolve("serve.pid").toString(), "--log", dir.resolve("serve.log").toString()));
+        argv.addAll(List.of(options));
+        Cli.Result r = Cli.run(dir, argv.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.all());
+        pid = Processes.readPid(dir.resolve("serve.pid")).orElseThrow();
+        return port;
+    }
+
     @Test
     void detachedServerServesLogsAndStopsCleanly() throws Exception {
-        Path root = Files.createDirectory(dir.resolve("www"));
-        Files.writeString(root.resolve("index.html"), "<h1>daemonkit</h1>");
+        int port = startDetached("index.html", "<h1>daemonkit</h1>");
         Path pidfile = dir.resolve("serve.pid");
         Path log = dir.resolve("serve.log");
-        int port = Processes.freeLoopbackPort();
-        Cli.Result r = Cli.run(dir, "serve", "--root", "www", "--port", Integer.toString(port), "--pidfile",
-                pidfile.toString(), "--log", log.toString());
-        assertEquals(0, r.exitCode(), r.all());
-        pid = Processes.readPid(pidfile).orElseThrow();
 
         HttpResponse<String> resp = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
@@ -96,16 +107,10 @@ class ServeCliTest {
 
     @Test
     void theDaemonRejectsAHugePathAtOnceAndDropsSilentClients() throws Exception {
-        Path root = Files.createDirectory(dir.resolve("www"));
-        Files.writeString(root.resolve("a.txt"), "a\n");
+        int port = startDetached("a.txt", "a\n", "--request-timeout", "2s", "--idle-timeout", "1s",
+                "--max-connections", "64");
         Path pidfile = dir.resolve("serve.pid");
         Path log = dir.resolve("serve.log");
-        int port = Processes.freeLoopbackPort();
-        Cli.Result r = Cli.run("serve", "--root", root.toString(), "--port", Integer.toString(port), "--pidfile",
-                pidfile.toString(), "--log", log.toString(), "--request-timeout", "2s", "--idle-timeout", "1s",
-                "--max-connections", "64");
-        assertEquals(0, r.exitCode(), r.all());
-        pid = Processes.readPid(pidfile).orElseThrow();
 
         List<RawHttp> silent = new ArrayList<>();
         try {
