@@ -8,7 +8,6 @@
 module dev.daemonkit {
     requires org.slf4j;
     requires jdk.unsupported;
-    requires jdk.httpserver;
 
     exports dev.daemonkit.posix;
     exports dev.daemonkit.process;

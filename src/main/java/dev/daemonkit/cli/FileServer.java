@@ -1,215 +1,248 @@
 package dev.daemonkit.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A static file server on the JDK's HTTP server: the article's agentD, done safely. Serves
- * regular files under the root only — every path is decoded once, checked segment by segment,
- * then resolved with symlinks followed and compared with the real root, so {@code ../},
- * encoded and double-encoded traversal, absolute paths, NUL bytes and symlinks leading out all
- * end in 404 or 400. No directory listings; GET and HEAD only.
+ * The example static file server: the article's agentD, done safely. A small, strict HTTP/1.1
+ * server of our own (GET and HEAD, keep-alive) on a {@link ServerSocketChannel}, one virtual
+ * thread per connection, every client bounded by {@link HttpLimits}; what may be read is decided
+ * by {@link StaticFiles}. It serves on a channel it binds itself or on one it is handed already
+ * bound — inherited from a supervisor or from systemd socket activation, which the JDK's
+ * HttpServer cannot take.
  */
 final class FileServer {
-    private static final Logger ACCESS = LoggerFactory.getLogger("access");
-    private static final Map<String, String> TYPES = Map.ofEntries(
-            Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
-            Map.entry("txt", "text/plain; charset=utf-8"), Map.entry("md", "text/markdown; charset=utf-8"),
-            Map.entry("css", "text/css; charset=utf-8"), Map.entry("js", "text/javascript; charset=utf-8"),
-            Map.entry("json", "application/json"), Map.entry("xml", "application/xml"),
-            Map.entry("svg", "image/svg+xml"), Map.entry("png", "image/png"), Map.entry("jpg", "image/jpeg"),
-            Map.entry("jpeg", "image/jpeg"), Map.entry("gif", "image/gif"), Map.entry("ico", "image/x-icon"),
-            Map.entry("pdf", "application/pdf"), Map.entry("jar", "application/java-archive"),
-            Map.entry("java", "text/plain; charset=utf-8"), Map.entry("sh", "text/plain; charset=utf-8"));
+    private static final Logger LOG = LoggerFactory.getLogger(FileServer.class);
+    private static final int BACKLOG = 256;
+    private static final int BUFFER_BYTES = 16384;
 
-    private final Path configuredRoot;
-    private volatile Path root;
-    private final HttpServer server;
-    private final ExecutorService pool;
+    private final StaticFiles files;
+    private final HttpLimits limits;
+    private final ServerSocketChannel listener;
+    private final Semaphore slots;
+    private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
+    /** Buffers of closed connections, for the next ones: a steady load allocates (almost) nothing. */
+    private final ArrayBlockingQueue<ByteBuffer> spareBuffers;
+    private final int bufferBytes;
+    private volatile boolean stopping;
+    private Thread acceptor;
+    private Thread watchdog;
+
+    private FileServer(Path root, ServerSocketChannel listener, HttpLimits limits) throws IOException {
+        this.files = new StaticFiles(root, limits.maxSegments());
+        this.limits = limits;
+        this.listener = listener;
+        this.slots = new Semaphore(limits.maxConnections());
+        this.spareBuffers = new ArrayBlockingQueue<>(2 * limits.maxConnections());
+        this.bufferBytes = Math.max(BUFFER_BYTES, limits.maxHeadBytes());
+    }
 
     /**
      * Binds at once (so that a port in use fails here, before readiness is reported).
      *
      * @throws IOException "Address already in use" and the like, naming the address
      */
-    FileServer(Path root, InetSocketAddress address) throws IOException {
-        this.configuredRoot = root;
-        this.root = root.toRealPath();
+    static FileServer bind(Path root, InetSocketAddress address, HttpLimits limits) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
         try {
-            this.server = HttpServer.create(address, 64);
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(address, BACKLOG);
         } catch (IOException e) {
+            ch.close();
             throw new IOException("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
                     + e.getMessage(), e);
         }
-        this.pool = Executors.newFixedThreadPool(8, Thread.ofPlatform().name("http-", 0).daemon(false).factory());
-        server.setExecutor(pool);
-        server.createContext("/", this::handle);
-    }
-
-    void start() {
-        server.start();
+        try {
+            return new FileServer(root, ch, limits);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     /**
-     * Reload (SIGHUP): resolves the root again, so a deploy that switches a symlink
-     * ({@code current -> releases/42}) takes effect without a restart.
+     * Serves on a channel that is already bound and listening: {@code System.inheritedChannel()},
+     * a socket passed by {@code daemonkit prefork}, or a systemd LISTEN_FDS socket.
      */
-    Path reload() throws IOException {
-        root = configuredRoot.toRealPath();
-        return root;
+    static FileServer on(Path root, ServerSocketChannel bound, HttpLimits limits) throws IOException {
+        if (bound.getLocalAddress() == null) {
+            throw new IOException("the server socket channel is not bound");
+        }
+        bound.configureBlocking(true);
+        return new FileServer(root, bound, limits);
+    }
+
+    HttpLimits limits() {
+        return limits;
+    }
+
+    StaticFiles files() {
+        return files;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Connections being served now (accepted and not yet closed). */
+    int openConnections() {
+        return open.size();
     }
 
     int port() {
-        return server.getAddress().getPort();
+        try {
+            return ((InetSocketAddress) listener.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("the listening socket is closed", e);
+        }
     }
 
-    /** Stops accepting, lets requests in flight finish (up to {@code grace}), then stops the workers. */
+    /** See {@link StaticFiles#reload()}. */
+    Path reload() throws IOException {
+        return files.reload();
+    }
+
+    /** Starts accepting (on a virtual thread) and the watchdog that enforces the timeouts. */
+    synchronized void start() {
+        acceptor = Thread.ofVirtual().name("http-accept").start(this::acceptLoop);
+        watchdog = Thread.ofVirtual().name("http-watchdog").start(this::watchLoop);
+    }
+
+    private void acceptLoop() {
+        long id = 0;
+        while (!stopping) {
+            try {
+                // At the connection bound the acceptor waits here, and new clients wait in the
+                // kernel's backlog until a connection ends (the timeouts make sure one does).
+                slots.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            SocketChannel ch = null;
+            try {
+                ch = listener.accept();
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                HttpConnection c = new HttpConnection(ch, this, buffer(), buffer());
+                open.add(c);
+                Thread.ofVirtual().name("http-", ++id).start(c);
+            } catch (ClosedChannelException e) {
+                slots.release();
+                return; // stop() closed the listener
+            } catch (IOException e) {
+                slots.release();
+                closeQuietly(ch);
+                if (stopping) {
+                    return;
+                }
+                // EMFILE and the like: say so, and do not spin on it.
+                LOG.warn("accept failed: {}", e.toString());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private ByteBuffer buffer() {
+        ByteBuffer b = spareBuffers.poll();
+        return b != null ? b : ByteBuffer.allocate(bufferBytes);
+    }
+
+    /** Called by a connection's thread when it ends. */
+    void closed(HttpConnection c, ByteBuffer in, ByteBuffer out) {
+        open.remove(c);
+        spareBuffers.offer(in);
+        spareBuffers.offer(out);
+        slots.release();
+    }
+
+    private void watchLoop() {
+        long tick = Stream.of(limits.requestTimeout(), limits.idleTimeout(), limits.sendTimeout())
+                .mapToLong(Duration::toMillis).min().orElseThrow() / 4;
+        tick = Math.clamp(tick, 10, 500);
+        while (true) {
+            try {
+                Thread.sleep(tick);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (HttpConnection c : open) {
+                c.expireIfDue(now);
+            }
+        }
+    }
+
+    /**
+     * Stops accepting, ends idle connections, lets requests in flight finish (up to {@code grace}),
+     * then closes whatever is left. The connections still open are counted in the log.
+     */
     void stop(Duration grace) {
-        server.stop((int) Math.max(1, grace.toSeconds()));
-        pool.shutdown();
-    }
-
-    private void handle(HttpExchange ex) throws IOException {
-        int status;
-        long length = 0;
-        try (ex) {
-            String method = ex.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                ex.getResponseHeaders().set("Allow", "GET, HEAD");
-                status = send(ex, 405, "method not allowed\n");
-            } else {
-                Resolution r = resolve(ex.getRequestURI().getRawPath());
-                if (r.status != 200) {
-                    status = send(ex, r.status, r.status == 400 ? "bad request\n" : "not found\n");
-                } else {
-                    length = Files.size(r.file);
-                    ex.getResponseHeaders().set("Content-Type", contentType(r.file));
-                    ex.getResponseHeaders().set("Last-Modified",
-                            java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                                    Files.getLastModifiedTime(r.file).toInstant().atZone(java.time.ZoneOffset.UTC)));
-                    status = 200;
-                    if (method.equals("HEAD")) {
-                        ex.getResponseHeaders().set("Content-Length", Long.toString(length));
-                        ex.sendResponseHeaders(200, -1);
-                    } else {
-                        ex.sendResponseHeaders(200, length == 0 ? -1 : length);
-                        try (InputStream in = Files.newInputStream(r.file); OutputStream out = ex.getResponseBody()) {
-                            in.transferTo(out);
-                        }
-                    }
-                }
+        synchronized (this) {
+            if (stopping) {
+                return;
             }
+            stopping = true;
         }
-        ACCESS.info("{} \"{} {} {}\" {} {}", ex.getRemoteAddress().getAddress().getHostAddress(), ex.getRequestMethod(),
-                ex.getRequestURI().getRawPath(), ex.getProtocol(), status, length);
+        closeQuietly(listener);
+        if (acceptor != null) {
+            acceptor.interrupt();
+            join(acceptor);
+        }
+        open.forEach(HttpConnection::stopIfIdle);
+        if (!drained(grace)) {
+            LOG.warn("{} connection(s) still busy after {} ms: closing them", open.size(), grace.toMillis());
+            open.forEach(HttpConnection::abort);
+            drained(Duration.ofSeconds(1)); // their threads end at once now
+        }
+        if (watchdog != null) {
+            watchdog.interrupt();
+            join(watchdog);
+        }
     }
 
-    private static int send(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.sendResponseHeaders(status, -1);
-        } else {
-            ex.sendResponseHeaders(status, b.length);
-            ex.getResponseBody().write(b);
-        }
-        return status;
-    }
-
-    private record Resolution(int status, Path file) {
-    }
-
-    /** Maps a raw request path to a regular file under the root, or to 400/404. */
-    Resolution resolve(String rawPath) {
-        Optional<String> decoded = percentDecode(rawPath);
-        if (decoded.isEmpty()) {
-            return new Resolution(400, null);
-        }
-        String path = decoded.get();
-        if (!path.startsWith("/") || path.indexOf('\0') >= 0 || path.indexOf('\\') >= 0) {
-            return new Resolution(400, null);
-        }
-        Path root = this.root;
-        Path candidate = root;
-        for (String segment : path.split("/")) {
-            if (segment.isEmpty() || segment.equals(".")) {
-                continue;
-            }
-            if (segment.equals("..")) {
-                return new Resolution(404, null);
-            }
-            candidate = candidate.resolve(segment);
-        }
+    /** Waits until every connection has ended (all slots are free again). */
+    private boolean drained(Duration timeout) {
         try {
-            Path real = candidate.toRealPath(); // follows symlinks: where the bytes really are
-            if (!real.startsWith(root)) {
-                return new Resolution(404, null);
-            }
-            if (Files.isDirectory(real)) {
-                Path index = real.resolve("index.html");
-                if (Files.isRegularFile(index, LinkOption.NOFOLLOW_LINKS)) {
-                    return new Resolution(200, index);
-                }
-                return new Resolution(404, null); // no listings
-            }
-            return Files.isRegularFile(real) && Files.isReadable(real) ? new Resolution(200, real)
-                    : new Resolution(404, null);
-        } catch (NoSuchFileException e) {
-            return new Resolution(404, null);
-        } catch (IOException | java.nio.file.InvalidPathException e) {
-            return new Resolution(404, null);
+            return slots.tryAcquire(limits.maxConnections(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
-    /** Decodes %XX once (no '+' rule: this is a path, not a form); empty when malformed or not UTF-8. */
-    static Optional<String> percentDecode(String raw) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (c == '%') {
-                if (i + 2 >= raw.length()) {
-                    return Optional.empty();
-                }
-                int hi = Character.digit(raw.charAt(i + 1), 16);
-                int lo = Character.digit(raw.charAt(i + 2), 16);
-                if (hi < 0 || lo < 0) {
-                    return Optional.empty();
-                }
-                out.write(hi * 16 + lo);
-                i += 2;
-            } else {
-                out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        var decoder = StandardCharsets.UTF_8.newDecoder();
+    private static void join(Thread t) {
         try {
-            return Optional.of(decoder.decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString());
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return Optional.empty();
+            t.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private static String contentType(Path file) {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
-        return TYPES.getOrDefault(ext, "application/octet-stream");
+    private static void closeQuietly(java.nio.channels.Channel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                LOG.debug("close: {}", e.toString());
+            }
+        }
     }
 }

@@ -40,10 +40,17 @@ final class ServeCommand implements Command {
     public String usage() {
         return """
             usage: daemonkit serve --root DIR [--port 9000] [--bind 127.0.0.1] [--pidfile P] [--log FILE]
-                                   [--user U [--group G]] [--prevent-core]
+                                   [--user U [--group G]] [--prevent-core] [--max-connections 512]
+                                   [--request-timeout 10s] [--idle-timeout 5s]
 
-            Serves the regular files under DIR over HTTP (GET and HEAD; no directory listings;
-            traversal, encoded traversal and symlinks leading out of DIR get 404/400).
+            Serves the regular files under DIR over HTTP/1.1 (GET and HEAD, keep-alive; no directory
+            listings; traversal, encoded traversal and symlinks leading out of DIR get 404/400).
+            Limits: request-target 8192 bytes (else 414), 64 path segments (else 400), request head
+            16384 bytes and 100 header fields (else 431). --request-timeout: a request head must
+            arrive within it (else 408 and close; a client that sends nothing is closed), and a
+            client must take response bytes within it. --idle-timeout: a kept-alive connection
+            without a new request is closed. --max-connections: served at once, one virtual thread
+            each; more wait in the listen backlog.
             With --pidfile it daemonizes itself with Daemon.daemonize() and returns once the port
             is bound (readiness); stop it with 'daemonkit stop --pidfile P'. The access log goes to
             --log (default: /dev/null when detached, stderr in the foreground).
@@ -56,9 +63,18 @@ final class ServeCommand implements Command {
                   or cannot switch user; 2 bad usage (missing --root, not a directory, bad port).""";
     }
 
+    private static Duration positive(Args a, String option, Duration dflt) throws UsageException {
+        Duration d = a.duration(option, dflt);
+        if (d.isZero()) {
+            throw new UsageException("--" + option + " must be longer than 0");
+        }
+        return d;
+    }
+
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(name(), argv, Set.of("root", "port", "bind", "pidfile", "log", "user", "group"),
+        Args a = Args.parse(name(), argv, Set.of("root", "port", "bind", "pidfile", "log", "user", "group",
+                "max-connections", "request-timeout", "idle-timeout"),
                 Set.of("prevent-core"), 0);
         if (a.hasCommand()) {
             throw new UsageException("serve takes no command after --");
@@ -88,6 +104,11 @@ final class ServeCommand implements Command {
                 throw new UsageException("--user/--group: " + e.getMessage());
             }
         }
+        Duration requestTimeout = positive(a, "request-timeout", HttpLimits.DEFAULTS.requestTimeout());
+        HttpLimits limits = HttpLimits.DEFAULTS
+                .withTimeouts(requestTimeout, positive(a, "idle-timeout", HttpLimits.DEFAULTS.idleTimeout()),
+                        requestTimeout)
+                .withMaxConnections(a.integer("max-connections", HttpLimits.DEFAULTS.maxConnections(), 1, 100_000));
         FileServer[] server = new FileServer[1];
         InetSocketAddress address = new InetSocketAddress(bind, port);
         Optional<Daemon> daemon = Optional.empty();
@@ -95,7 +116,7 @@ final class ServeCommand implements Command {
             DaemonOptions.Builder o = DaemonOptions.builder().pidfile(Path.of(a.get("pidfile").get()))
                     .preventCore(a.flag("prevent-core"))
                     // Bound while still root, before the switch to --user: port 80 works.
-                    .privilegedStep(() -> server[0] = new FileServer(root, address));
+                    .privilegedStep(() -> server[0] = FileServer.bind(root, address, limits));
             a.get("log").ifPresent(l -> o.log(Path.of(l)));
             a.get("user").ifPresent(o::user);
             a.get("group").ifPresent(o::group);
@@ -107,7 +128,7 @@ final class ServeCommand implements Command {
             }
         } else {
             try {
-                server[0] = new FileServer(root, address);
+                server[0] = FileServer.bind(root, address, limits);
             } catch (IOException e) {
                 err.println("daemonkit serve: " + e.getMessage());
                 return FAILED;

@@ -2,6 +2,7 @@ package dev.daemonkit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The file server against real HTTP requests, including the traversal payloads. */
+/** The file server against real HTTP requests: traversal payloads, limits, keep-alive, HEAD, a pre-bound channel. */
 class FileServerTest {
     private static Path base;
     private static FileServer server;
@@ -43,7 +45,7 @@ class FileServerTest {
         Files.createSymbolicLink(root.resolve("escape"), base.resolve("secret.txt"));
         Files.createSymbolicLink(root.resolve("escape-dir"), base);
         Files.createSymbolicLink(root.resolve("inside"), root.resolve("hello.txt"));
-        server = new FileServer(root, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server = FileServer.bind(root, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), HttpLimits.DEFAULTS);
         server.start();
     }
 
@@ -117,6 +119,135 @@ class FileServerTest {
             String r = raw(m, "/hello.txt");
             assertEquals(405, status(r), m);
             assertTrue(r.contains("Allow: GET, HEAD"), r);
+        }
+    }
+
+    @Test
+    void aRequestTargetOverTheCapGets414AndAHugeOneIsRejectedAtOnce() throws IOException {
+        String justFits = "/" + "a".repeat(HttpLimits.DEFAULTS.maxTargetLength() - 1);
+        assertEquals(404, status(raw("GET", justFits)), "8192 bytes: within the cap, just not there");
+        assertEquals(414, status(raw("GET", justFits + "a")));
+        // The old server resolved a 300 KB path segment by segment: 4.7 s and 2.6 GB of RSS.
+        // Now only the first 8 KiB are read; the answer comes while the client is still sending.
+        String huge = "/" + "x/".repeat(150_000);
+        try (RawHttp c = new RawHttp(server.port())) {
+            c.send(RawHttp.request("GET", huge, true));
+            RawHttp.Response r = c.read(false);
+            assertEquals(414, r.status(), r.head());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByPeer(10_000), "closed after the 414");
+        }
+        assertEquals(200, status(raw("GET", "/hello.txt")), "still serving");
+    }
+
+    @Test
+    void tooManySegmentsGet400() throws IOException {
+        int max = HttpLimits.DEFAULTS.maxSegments();
+        assertEquals(404, status(raw("GET", "/a".repeat(max))), max + " segments: allowed (and not there)");
+        assertEquals(400, status(raw("GET", "/a".repeat(max + 1))));
+        assertEquals(400, status(raw("GET", "/a".repeat(max - 1) + "/b%2fc")), "an encoded slash is a separator too");
+        assertEquals(400, status(raw("GET", "/" + "/".repeat(max))), "empty segments count");
+    }
+
+    @Test
+    void oversizedOrMalformedHeadsGetTheirStatus() throws IOException {
+        String manyFields = "X-A: b\r\n".repeat(HttpLimits.DEFAULTS.maxHeaders() + 1);
+        assertEquals(431, status(rawHead("GET /hello.txt HTTP/1.1\r\nHost: h\r\n" + manyFields + "\r\n")));
+        String bigField = "X-Big: " + "b".repeat(HttpLimits.DEFAULTS.maxHeadBytes()) + "\r\n";
+        assertEquals(431, status(rawHead("GET /hello.txt HTTP/1.1\r\nHost: h\r\n" + bigField + "\r\n")));
+        assertEquals(400, status(rawHead("GET /hello.txt HTTP/1.1\r\n\r\n")), "HTTP/1.1 without Host");
+        assertEquals(400, status(rawHead("GET /hello.txt HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n")));
+        assertEquals(400, status(rawHead("GET /hello.txt HTTP/1.1\r\nHost : h\r\n\r\n")), "space before colon");
+        assertEquals(400, status(rawHead("GET  /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n")), "two spaces");
+        assertEquals(400, status(rawHead("GET /hello.txt HTTP/1.1\rHost: h\r\n\r\n")), "bare CR");
+        assertEquals(505, status(rawHead("GET /hello.txt HTTP/2.0\r\nHost: h\r\n\r\n")));
+        assertEquals(400, status(rawHead("GET /hello.txt FTP/1.0\r\n\r\n")));
+        String ok = rawHead("\r\nGET /hello.txt HTTP/1.0\n\n");
+        assertEquals(200, status(ok), "HTTP/1.0 without Host, bare LFs, a leading empty line: accepted");
+        assertTrue(ok.contains("Connection: close"), ok);
+        assertEquals(200, status(raw("GET", "http://127.0.0.1/hello.txt?x=1")), "absolute-form and a query");
+    }
+
+    @Test
+    void keepAliveServesSeveralRequestsOnOneConnectionAndHeadHasNoBody() throws IOException {
+        try (RawHttp c = new RawHttp(server.port())) {
+            RawHttp.Response head = c.send(RawHttp.request("HEAD", "/hello.txt", false)).read(true);
+            assertEquals(200, head.status());
+            assertEquals("6", head.header("Content-Length"), "HEAD: the length GET would send");
+            assertNull(head.header("Connection"), "HTTP/1.1 stays open by default");
+            // If HEAD had sent a body, its bytes would now be read as the next status line.
+            RawHttp.Response get = c.send(RawHttp.request("GET", "/hello.txt", false)).read(false);
+            assertEquals(200, get.status(), get.head());
+            assertEquals("hello\n", get.body());
+            // Pipelined: two requests in one write, answered in order.
+            c.send(RawHttp.request("GET", "/page.html", false) + RawHttp.request("GET", "/nope", false));
+            assertEquals("<p>hi</p>", c.read(false).body());
+            assertEquals(404, c.read(false).status());
+            RawHttp.Response last = c.send(RawHttp.request("GET", "/hello.txt", true)).read(false);
+            assertEquals("close", last.header("Connection"));
+            assertTrue(c.closedByPeer(10_000));
+        }
+        try (RawHttp c = new RawHttp(server.port())) {
+            c.send("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            RawHttp.Response r = c.read(false);
+            assertEquals("keep-alive", r.header("Connection"), "HTTP/1.0 keep-alive is announced");
+            assertEquals(200, c.send("GET /hello.txt HTTP/1.0\r\n\r\n").read(false).status());
+            assertTrue(c.closedByPeer(10_000), "HTTP/1.0 without keep-alive: closed after the response");
+        }
+    }
+
+    @Test
+    void lastModifiedAndIfModifiedSince() throws IOException {
+        try (RawHttp c = new RawHttp(server.port())) {
+            RawHttp.Response r = c.send(RawHttp.request("GET", "/hello.txt", false)).read(false);
+            String lastModified = r.header("Last-Modified");
+            assertTrue(lastModified.matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT"),
+                    lastModified);
+            assertTrue(r.header("Date").endsWith(" GMT"), r.head());
+            c.send("GET /hello.txt HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: " + lastModified + "\r\n\r\n");
+            RawHttp.Response same = c.read(false);
+            assertEquals(304, same.status(), same.head());
+            assertEquals("", same.body());
+            c.send("GET /hello.txt HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n\r\n");
+            assertEquals(200, c.read(false).status(), "changed since then");
+            c.send("GET /hello.txt HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: yesterday\r\n\r\n");
+            assertEquals(200, c.read(false).status(), "an unparsable date is ignored");
+        }
+    }
+
+    @Test
+    void servesOnAnAlreadyBoundChannel() throws IOException {
+        Path root = base.resolve("root");
+        try (ServerSocketChannel bound = ServerSocketChannel.open()) {
+            bound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            FileServer inherited = FileServer.on(root, bound, HttpLimits.DEFAULTS);
+            inherited.start();
+            try {
+                assertEquals(((InetSocketAddress) bound.getLocalAddress()).getPort(), inherited.port());
+                try (RawHttp c = new RawHttp(inherited.port())) {
+                    RawHttp.Response r = c.send(RawHttp.request("GET", "/hello.txt", true)).read(false);
+                    assertEquals(200, r.status());
+                    assertEquals("hello\n", r.body());
+                }
+            } finally {
+                inherited.stop(Duration.ofSeconds(1));
+            }
+            assertFalse(bound.isOpen(), "stop closes the listener it was given");
+        }
+        try (ServerSocketChannel unbound = ServerSocketChannel.open()) {
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> FileServer.on(root, unbound, HttpLimits.DEFAULTS));
+            assertTrue(e.getMessage().contains("not bound"), e.getMessage());
+        }
+    }
+
+    /** Sends a head exactly as given and reads until the server closes. */
+    private static String rawHead(String head) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 }
