@@ -27,6 +27,16 @@ public final class Processes {
         }
     }
 
+    /**
+     * A whole /proc or cgroupfs file. Not Files.readString: for /proc/sys files (size 0) it
+     * returned only the first byte here.
+     */
+    public static String read(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** A field of /proc/PID/status such as "Umask" or "SigIgn", trimmed. */
     public static Optional<String> status(long pid, String field) {
         try {
