@@ -213,7 +213,8 @@ if z and z["curve"]:
     pts = z["curve"]
     w, h, m = 720, 340, 64
     mx_x = max(p["zombies_before"] + p["count"] for p in pts) or 1
-    mx_y = max(p["p99_us"] for p in pts) * 1.15 or 1
+    # p50 and mean: the p99 of a loaded 2-core box is scheduling noise (it is in the table).
+    mx_y = max(p["mean_us"] for p in pts) * 1.15 or 1
 
     def xy(p, key):
         return (m + (w - 2 * m) * (p["zombies_before"] + p["count"] / 2) / mx_x, h - m - (h - 2 * m) * p[key] / mx_y)
@@ -228,16 +229,17 @@ if z and z["curve"]:
              w / 2, h - 24, z["zombies"], z["create_ms"], z["refused"]["errno"]),
          '<text x="%d" y="%d" text-anchor="end">%d</text>' % (w - m, h - m + 14, mx_x),
          '<text x="%d" y="%d">0</text>' % (m, h - m + 14),
-         '<text x="16" y="%d" transform="rotate(-90 16 %d)" text-anchor="middle">µs per child (axis to %.0f)</text>' % (
-             h / 2, h / 2, mx_y)]
-    for key, color, label in (("p99_us", "#f6ad55", "p99"), ("mean_us", "#2b6cb0", "mean")):
+         '<text x="%d" y="%d" text-anchor="end">%.0f</text>' % (m - 4, m + 4, mx_y),
+         '<text x="%d" y="%d" text-anchor="end">0</text>' % (m - 4, h - m + 4),
+         '<text x="16" y="%d" transform="rotate(-90 16 %d)" text-anchor="middle">µs per child</text>' % (h / 2, h / 2)]
+    for key, color, label in (("mean_us", "#f6ad55", "mean"), ("p50_us", "#2b6cb0", "p50")):
         coords = [xy(p, key) for p in pts]
         s.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (
             color, " ".join("%.1f,%.1f" % c for c in coords)))
         s.append('<text x="%.1f" y="%.1f" fill="%s">%s</text>' % (coords[-1][0] + 4, coords[-1][1], color, label))
     for p in pts[:: max(1, len(pts) // 8)]:
-        x, y = xy(p, "mean_us")
-        s.append('<text x="%.1f" y="%.1f" font-size="10" fill="#2b6cb0">%.0f</text>' % (x, y - 6, p["mean_us"]))
+        x, y = xy(p, "p50_us")
+        s.append('<text x="%.1f" y="%.1f" font-size="10" fill="#2b6cb0">%.0f</text>' % (x, y - 6, p["p50_us"]))
     s.append("</svg>")
     open(os.path.join(out, "zombies.svg"), "w").write("\n".join(s))
     md.append("![zombies](zombies.svg)")

@@ -13,7 +13,7 @@ import java.nio.file.Path;
  *     -cp benchmarks.jar dev.daemonkit.bench.ZombieExperiment [--zombies N|max] [--out zombies.json]</pre>
  *
  * {@code --zombies max} asks for a pids.max of 32,768 (32,767 zombies and the experiment's
- * thread) or as many as the machine can spare, whichever is lower. Run it in a JVM of its own
+ * thread) or as many as the machine can spare (less a margin of 512), whichever is lower. Run it in a JVM of its own
  * with a fixed set of threads: under cgroup v2 or RLIMIT_NPROC the whole JVM shares the limit.
  * Exit status 3 when the two claims it checks do not hold (zombies = the room the limit left;
  * no zombie left after reaping or with SIGCHLD ignored).
@@ -38,7 +38,8 @@ public final class ZombieExperiment {
             }
         }
         int safe = dev.daemonkit.process.ZombieExperiment.safeMaximum();
-        int n = zombies.equals("max") ? Math.min(dev.daemonkit.process.ZombieExperiment.HARD_CAP - 1, safe)
+        // "max": 512 below what the machine can spare now, as tasks come and go before run() checks again.
+        int n = zombies.equals("max") ? Math.min(dev.daemonkit.process.ZombieExperiment.HARD_CAP - 1, safe - 512)
                 : Integer.parseInt(zombies);
         System.err.println("ZombieExperiment: " + n + " zombies (this machine can spare " + safe + ")");
         ZombieReport r;
