@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.process.PidsCgroup;
 import dev.daemonkit.process.PidsSandbox;
-import dev.daemonkit.process.Spawn;
 import dev.daemonkit.testing.Cli;
 import dev.daemonkit.testing.JsonParser;
 import dev.daemonkit.testing.Processes;
@@ -26,24 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** daemonkit pids, run as a user would: the limits, a command under a cap, the zombie experiment. */
 class PidsCliTest {
-
-    /** Why no pids cgroup can be made here (not root, no controller), or null. */
-    private static String noSandbox() {
-        try (PidsSandbox sb = PidsSandbox.create("probe", 1)) {
-            return null;
-        } catch (IOException e) {
-            return "needs a pids cgroup of its own (root and a pids controller): " + e.getMessage();
-        }
-    }
-
-    private static boolean hasSetpriv() {
-        try {
-            Spawn.findProgram("setpriv");
-            return true;
-        } catch (dev.daemonkit.posix.PosixException e) {
-            return false;
-        }
-    }
 
     private static long sysctl(String name) throws IOException {
         return Long.parseLong(Processes.read(Path.of("/proc/sys/kernel", name)).trim());
@@ -144,7 +125,7 @@ class PidsCliTest {
 
     @Test
     void insideACappedCgroupTheChainAndHeadroomShowIt() throws Exception {
-        String why = noSandbox();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         List<String> inner = new ArrayList<>(List.of("pids", "--max", "300", "--"));
         inner.addAll(Cli.command("pids", "--json"));
@@ -164,7 +145,7 @@ class PidsCliTest {
 
     @Test
     void maxReportsRefusedForksAndRemovesTheCgroup() throws Exception {
-        String why = noSandbox();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         Set<String> before = sandboxes();
         Cli.Result r = Cli.run("pids", "--max", "5", "--json", "--", "sh", "-c", "for i in $(seq 20); do sleep 1 & done; wait");
@@ -182,7 +163,7 @@ class PidsCliTest {
 
     @Test
     void maxPassesTheExitStatusOn() throws Exception {
-        String why = noSandbox();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         Cli.Result exited = Cli.run("pids", "--max", "3", "--", "sh", "-c", "exit 7");
         assertEquals(7, exited.exitCode(), exited.all());
@@ -194,7 +175,7 @@ class PidsCliTest {
 
     @Test
     void zombiesReachExactlyTheirLimitAndNoneIsLeft() throws Exception {
-        String why = noSandbox();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         Set<String> before = sandboxes();
         Cli.Result r = Cli.run("pids", "--zombies", "50", "--json");
@@ -222,7 +203,7 @@ class PidsCliTest {
 
     @Test
     void ctrlCDuringTheExperimentReapsAndRemovesEverything() throws Exception {
-        String why = noSandbox();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         int n = Math.min(5000, dev.daemonkit.process.ZombieExperiment.safeMaximum() / 2);
         Process p = new ProcessBuilder(Cli.command("pids", "--zombies", Integer.toString(n)))
@@ -299,7 +280,7 @@ class PidsCliTest {
     @Test
     void asAnotherUserTheLimitsShowAndTheFallbackIsRlimitNproc(@TempDir Path dir) throws Exception {
         assumeTrue(Posix.geteuid() == 0, "switching to nobody needs root");
-        assumeTrue(hasSetpriv(), "util-linux setpriv is not installed here");
+        assumeTrue(Processes.hasSetpriv(), "util-linux setpriv is not installed here");
         String group = Files.readAllLines(Path.of("/etc/group")).stream().anyMatch(l -> l.startsWith("nogroup:"))
                 ? "nogroup" : "nobody";
         Cli.Result limits = Cli.runAs("nobody", group, dir, "pids", "--json");

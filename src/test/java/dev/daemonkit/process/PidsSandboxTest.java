@@ -23,22 +23,13 @@ import org.junit.jupiter.api.Test;
 /** A pids cgroup of our own: the limit holds, commands start inside, nothing is left behind. */
 class PidsSandboxTest {
 
-    /** Why no sandbox can be made here, or null if one can. */
-    static String unavailableReason() {
-        try (PidsSandbox sb = PidsSandbox.create("probe", 1)) {
-            return null;
-        } catch (IOException e) {
-            return "no pids cgroup can be created here (needs root and a pids controller): " + e.getMessage();
-        }
-    }
-
     private static String threadCgroup() throws IOException {
         return Processes.read(Path.of("/proc/thread-self/cgroup"));
     }
 
     @Test
     void theLimitHoldsForTheEnteringThreadAndItComesBack() throws Exception {
-        String why = unavailableReason();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         String before = threadCgroup();
         List<Integer> kids = new ArrayList<>();
@@ -75,7 +66,7 @@ class PidsSandboxTest {
 
     @Test
     void aWrappedCommandStartsInsideAndLeftoversAreKilled() throws Exception {
-        String why = unavailableReason();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         Path dir;
         try (PidsSandbox sb = PidsSandbox.create("test", 10)) {
@@ -98,7 +89,7 @@ class PidsSandboxTest {
 
     @Test
     void aSandboxOfADeadCreatorIsRemovedByTheNextOne() throws Exception {
-        String why = unavailableReason();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         PidsCgroup parent = PidsSandbox.writableParent();
         // pid 2^22 + 1 is above PID_MAX_LIMIT: it cannot exist.

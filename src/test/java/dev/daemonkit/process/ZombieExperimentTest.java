@@ -26,7 +26,7 @@ class ZombieExperimentTest {
 
     @Test
     void reachesExactlyItsLimitAndReapsEverything() throws Exception {
-        String why = PidsSandboxTest.unavailableReason();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         String cgroupBefore = Processes.read(Path.of("/proc/thread-self/cgroup"));
         ZombieReport r = ZombieExperiment.of(40).curvePoints(4).run();
@@ -48,7 +48,7 @@ class ZombieExperimentTest {
 
     @Test
     void anInterruptStopsItAfterReapingEverything() throws Exception {
-        String why = PidsSandboxTest.unavailableReason();
+        String why = Processes.noPidsSandbox();
         assumeTrue(why == null, why);
         String cgroupBefore = Processes.read(Path.of("/proc/thread-self/cgroup"));
         Thread.currentThread().interrupt();

@@ -108,4 +108,23 @@ public final class Processes {
         }
         return condition.getAsBoolean();
     }
+
+    /** Why no pids cgroup of our own can be made here (not root, no pids controller), or null if one can. */
+    public static String noPidsSandbox() {
+        try (dev.daemonkit.process.PidsSandbox sb = dev.daemonkit.process.PidsSandbox.create("probe", 1)) {
+            return null;
+        } catch (IOException e) {
+            return "needs a pids cgroup of its own (root and a pids controller): " + e.getMessage();
+        }
+    }
+
+    /** Whether util-linux setpriv is in PATH. */
+    public static boolean hasSetpriv() {
+        try {
+            dev.daemonkit.process.Spawn.findProgram("setpriv");
+            return true;
+        } catch (dev.daemonkit.posix.PosixException e) {
+            return false;
+        }
+    }
 }
