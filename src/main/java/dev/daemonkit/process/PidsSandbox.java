@@ -98,7 +98,7 @@ public final class PidsSandbox implements AutoCloseable {
             }
         }
         String where = own.version() == PidsCgroup.Version.V1
-                ? "write access to " + own.path() + " or " + candidates.getLast().path() + " (cgroup v1)"
+                ? "write access to " + own.path() + (own.isRoot() ? "" : " or " + candidates.getLast().path()) + " (cgroup v1)"
                 : "a cgroup at or above " + own.path() + " with 'pids' in its cgroup.subtree_control that this user may "
                         + "write to (cgroup v2; systemd: a unit with Delegate=yes)";
         return throwUnavailable("creating a pids cgroup needs root or " + where + "; this is uid " + Posix.geteuid());
