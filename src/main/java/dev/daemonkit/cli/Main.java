@@ -32,6 +32,7 @@ public final class Main {
                 new PreforkCommand(),
                 new CtlCommand(),
                 new PsCommand(),
+                new PidsCommand(),
                 new DemoCommand(),
                 new VersionCommand())) {
             m.put(c.name(), c);

@@ -7,6 +7,8 @@ import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.testing.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,11 +51,22 @@ class ProcessTableTest {
     }
 
     @Test
-    void pidLimitsAreRead() {
+    void pidLimitsAreRead() throws Exception {
         PidLimits l = PidLimits.read();
         assertTrue(l.pidMax() >= 301, "pid_max " + l.pidMax()); // the kernel's minimum is 301
         assertTrue(l.threadsMax() > 0);
         assertTrue(l.tasksNow() >= l.processesNow() && l.processesNow() > 1, l.toString());
-        assertEquals(6, l.describe().size());
+        assertEquals(Processes.read(Path.of("/proc/sys/kernel/pid_max")).trim(), Long.toString(l.pidMax()));
+        assertEquals(Processes.read(Path.of("/proc/sys/kernel/threads-max")).trim(), Long.toString(l.threadsMax()));
+        assertEquals(Posix.getrlimit(Posix.Resource.NPROC), l.nproc());
+        assertEquals(Posix.getuid(), l.uid());
+        assertTrue(l.userTasks() >= Long.parseLong(Processes.status(Posix.getpid(), "Threads").orElseThrow()), l.toString());
+        // One finite limit is the tightest, and the headroom is what it leaves.
+        PidLimits.Limit t = l.tightest();
+        assertTrue(l.limits().stream().allMatch(x -> x.headroom() >= t.headroom()), l.limits().toString());
+        assertEquals(t.limit() - t.used(), l.headroom());
+        assertEquals(l.pidMax() - 1, l.limits().getFirst().limit());
+        assertTrue(l.describe().getLast().startsWith("headroom"), l.describe().toString());
+        assertEquals(PidsCgroup.ofCurrentThread().map(c -> c.chain().size()).orElse(0), l.cgroups().size());
     }
 }

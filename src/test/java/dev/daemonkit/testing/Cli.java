@@ -86,6 +86,46 @@ public final class Cli {
         return exec(null, javaCommand(mainClass, args));
     }
 
+    /**
+     * Runs the CLI as another user through util-linux {@code setpriv --reuid U --regid G
+     * --clear-groups} (the test runs as root). The classes and the slf4j jars are copied into
+     * {@code readableDir} (made 0755) first: the checkout may sit below a directory that user cannot
+     * read.
+     */
+    public static Result runAs(String user, String group, Path readableDir, String... args)
+            throws IOException, InterruptedException {
+        List<String> cp = new ArrayList<>();
+        int n = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path src = Path.of(entry);
+            String name = src.getFileName().toString();
+            if (!(name.equals("classes") || name.startsWith("slf4j-"))) {
+                continue; // not needed by the CLI: test classes, JUnit
+            }
+            Path dst = readableDir.resolve((n++) + "-" + name);
+            cp.add(dst.toString());
+            if (java.nio.file.Files.exists(dst)) {
+                continue; // copied by an earlier call
+            }
+            try (var files = java.nio.file.Files.walk(src)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    java.nio.file.Files.copy(f, dst.resolve(src.relativize(f).toString()));
+                }
+            }
+        }
+        try (var files = java.nio.file.Files.walk(readableDir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        java.nio.file.Files.isDirectory(f) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + group, "--clear-groups",
+                java(), "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-cp",
+                String.join(java.io.File.pathSeparator, cp), "dev.daemonkit.cli.Main"));
+        cmd.addAll(List.of(args));
+        return exec(readableDir, cmd);
+    }
+
     private static Result exec(Path dir, List<String> command) throws IOException, InterruptedException {
         String[] args = command.toArray(String[]::new);
         ProcessBuilder pb = new ProcessBuilder(command);

@@ -27,6 +27,16 @@ public final class Processes {
         }
     }
 
+    /**
+     * A whole /proc or cgroupfs file. Not Files.readString: for /proc/sys files (size 0) it
+     * returned only the first byte here.
+     */
+    public static String read(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** A field of /proc/PID/status such as "Umask" or "SigIgn", trimmed. */
     public static Optional<String> status(long pid, String field) {
         try {
@@ -97,5 +107,24 @@ public final class Processes {
             }
         }
         return condition.getAsBoolean();
+    }
+
+    /** Why no pids cgroup of our own can be made here (not root, no pids controller), or null if one can. */
+    public static String noPidsSandbox() {
+        try (dev.daemonkit.process.PidsSandbox sb = dev.daemonkit.process.PidsSandbox.create("probe", 1)) {
+            return null;
+        } catch (IOException e) {
+            return "needs a pids cgroup of its own (root and a pids controller): " + e.getMessage();
+        }
+    }
+
+    /** Whether util-linux setpriv is in PATH. */
+    public static boolean hasSetpriv() {
+        try {
+            dev.daemonkit.process.Spawn.findProgram("setpriv");
+            return true;
+        } catch (dev.daemonkit.posix.PosixException e) {
+            return false;
+        }
     }
 }
