@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * Every setting of a daemon in one object, each with a sane default — the counterpart of
- * python-daemon's DaemonContext:
+ * python-daemon's DaemonContext. Immutable; made only through {@link #builder()}, so new
+ * settings can be added without breaking callers:
  *
  * <pre>{@code
  * DaemonOptions o = DaemonOptions.builder()
@@ -20,31 +21,133 @@ import java.util.Set;
  *         .build();
  * }</pre>
  *
- * @param pidfile          where the daemon's pid is written and locked; null for none
- * @param workingDirectory the daemon's directory, default "/" (so it never pins a mount point)
- * @param umask            default 022; the article uses 0
- * @param stdin            default /dev/null
- * @param stdout           log file for fd 1 (appended); null means /dev/null
- * @param stderr           log file for fd 2 (appended); null means the same as stdout
- * @param readyTimeout     how long the launcher waits for {@code Daemon.ready()}, default 10 s
- * @param ignoredSignals   set to SIG_IGN in the daemon; default SIGHUP, SIGTTIN, SIGTTOU, SIGPIPE
- * @param user             account to switch to after the pidfile and logs are open; null keeps the current one
- * @param group            group for that account; null means the user's primary group
- * @param detach           false: no re-launch, set up this very process (systemd Type=simple/notify);
- *                         stdout/stderr then stay where they are (the journal) unless a log is given
- * @param doubleFork       true (default): a second stage so the daemon is not a session leader
- *                         and can never acquire a controlling terminal
- * @param preventCore      RLIMIT_CORE 0, as python-daemon's prevent_core
- * @param markerVariable   environment variable that tells the re-launched JVM which stage it is
- * @param environment      extra environment for the daemon
- * @param privilegedStep   run in the daemon after the pidfile is written and before the switch
- *                         to {@code user}, while still root: bind port 80, open a root-only
- *                         file (jsvc's init()); null for none
+ * <p>The settings, by accessor:
+ * <ul>
+ * <li>{@code pidfile} — where the daemon's pid is written and locked; null for none</li>
+ * <li>{@code workingDirectory} — the daemon's directory, default "/" (so it never pins a mount point)</li>
+ * <li>{@code umask} — default 022; the article uses 0</li>
+ * <li>{@code stdin} — default /dev/null</li>
+ * <li>{@code stdout} — log file for fd 1 (appended); null means /dev/null</li>
+ * <li>{@code stderr} — log file for fd 2 (appended); null means the same as stdout</li>
+ * <li>{@code readyTimeout} — how long the launcher waits for {@code Daemon.ready()}, default 10 s</li>
+ * <li>{@code ignoredSignals} — set to SIG_IGN in the daemon; default SIGHUP, SIGTTIN, SIGTTOU, SIGPIPE</li>
+ * <li>{@code user}, {@code group} — account to switch to after the pidfile and logs are open;
+ *     null keeps the current one / means the user's primary group</li>
+ * <li>{@code detach} — false: no re-launch, set up this very process (systemd Type=simple/notify);
+ *     stdout/stderr then stay where they are (the journal) unless a log is given</li>
+ * <li>{@code doubleFork} — true (default): a second stage so the daemon is not a session leader
+ *     and can never acquire a controlling terminal</li>
+ * <li>{@code preventCore} — RLIMIT_CORE 0, as python-daemon's prevent_core</li>
+ * <li>{@code markerVariable} — environment variable that tells the re-launched JVM which stage it is</li>
+ * <li>{@code environment} — extra environment for the daemon</li>
+ * <li>{@code privilegedStep} — run in the daemon after the pidfile is written and before the
+ *     switch to {@code user}, while still root: bind port 80, open a root-only file (jsvc's
+ *     init()); null for none</li>
+ * </ul>
  */
-public record DaemonOptions(Path pidfile, Path workingDirectory, int umask, Path stdin, Path stdout, Path stderr,
-        Duration readyTimeout, Set<Signal> ignoredSignals, String user, String group, boolean detach,
-        boolean doubleFork, boolean preventCore, String markerVariable, Map<String, String> environment,
-        PrivilegedStep privilegedStep) {
+public final class DaemonOptions {
+    private final Path pidfile;
+    private final Path workingDirectory;
+    private final int umask;
+    private final Path stdin;
+    private final Path stdout;
+    private final Path stderr;
+    private final Duration readyTimeout;
+    private final Set<Signal> ignoredSignals;
+    private final String user;
+    private final String group;
+    private final boolean detach;
+    private final boolean doubleFork;
+    private final boolean preventCore;
+    private final String markerVariable;
+    private final Map<String, String> environment;
+    private final PrivilegedStep privilegedStep;
+
+    private DaemonOptions(Builder b) {
+        this.pidfile = b.pidfile;
+        this.workingDirectory = Objects.requireNonNull(b.workingDirectory, "workingDirectory");
+        this.umask = b.umask;
+        this.stdin = b.stdin == null ? Path.of("/dev/null") : b.stdin;
+        this.stdout = b.stdout;
+        this.stderr = b.stderr == null ? b.stdout : b.stderr;
+        this.readyTimeout = Objects.requireNonNull(b.readyTimeout, "readyTimeout");
+        this.ignoredSignals = Set.copyOf(b.ignoredSignals);
+        this.user = b.user;
+        this.group = b.group;
+        this.detach = b.detach;
+        this.doubleFork = b.doubleFork;
+        this.preventCore = b.preventCore;
+        this.markerVariable = Objects.requireNonNull(b.markerVariable, "markerVariable");
+        this.environment = Map.copyOf(b.environment);
+        this.privilegedStep = b.privilegedStep;
+        if (umask < 0 || umask > 0777) {
+            throw new IllegalArgumentException("umask must be 000..777 (octal)");
+        }
+    }
+
+    public Path pidfile() {
+        return pidfile;
+    }
+
+    public Path workingDirectory() {
+        return workingDirectory;
+    }
+
+    public int umask() {
+        return umask;
+    }
+
+    public Path stdin() {
+        return stdin;
+    }
+
+    public Path stdout() {
+        return stdout;
+    }
+
+    public Path stderr() {
+        return stderr;
+    }
+
+    public Duration readyTimeout() {
+        return readyTimeout;
+    }
+
+    public Set<Signal> ignoredSignals() {
+        return ignoredSignals;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String group() {
+        return group;
+    }
+
+    public boolean detach() {
+        return detach;
+    }
+
+    public boolean doubleFork() {
+        return doubleFork;
+    }
+
+    public boolean preventCore() {
+        return preventCore;
+    }
+
+    public String markerVariable() {
+        return markerVariable;
+    }
+
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    public PrivilegedStep privilegedStep() {
+        return privilegedStep;
+    }
 
     /** What a daemon does as root before it drops to its user (see {@code privilegedStep}). */
     @FunctionalInterface
@@ -55,18 +158,6 @@ public record DaemonOptions(Path pidfile, Path workingDirectory, int umask, Path
 
     /** The default marker variable. */
     public static final String DEFAULT_MARKER = "DAEMONKIT_STAGE";
-
-    public DaemonOptions {
-        Objects.requireNonNull(workingDirectory, "workingDirectory");
-        Objects.requireNonNull(readyTimeout, "readyTimeout");
-        Objects.requireNonNull(markerVariable, "markerVariable");
-        if (umask < 0 || umask > 0777) {
-            throw new IllegalArgumentException("umask must be 000..777 (octal)");
-        }
-        ignoredSignals = Set.copyOf(ignoredSignals);
-        environment = Map.copyOf(environment);
-        stdin = stdin == null ? Path.of("/dev/null") : stdin;
-    }
 
     /** A builder with every default set. */
     public static Builder builder() {
@@ -182,9 +273,7 @@ public record DaemonOptions(Path pidfile, Path workingDirectory, int umask, Path
         }
 
         public DaemonOptions build() {
-            return new DaemonOptions(pidfile, workingDirectory, umask, stdin, stdout, stderr == null ? stdout : stderr,
-                    readyTimeout, ignoredSignals, user, group, detach, doubleFork, preventCore, markerVariable,
-                    environment, privilegedStep);
+            return new DaemonOptions(this);
         }
     }
 }
