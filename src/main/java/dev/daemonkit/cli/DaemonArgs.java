@@ -14,7 +14,7 @@ final class DaemonArgs {
 
     static final Set<String> VALUED = Set.of("pidfile", "log", "chdir", "umask", "ready-timeout", "user", "group",
             "env", "grace");
-    static final Set<String> FLAGS = Set.of("wait-ready", "prevent-core");
+    static final Set<String> FLAGS = Set.of("wait-ready", "prevent-core", "forking");
 
     static final String OPTIONS_HELP = """
               --pidfile P          pidfile, created 0644 and locked for the daemon's life
@@ -25,6 +25,10 @@ final class DaemonArgs {
               --wait-ready         require that report (Daemon.ready() or READY on fd 3) instead of
                                    accepting a program that merely stayed alive for the grace period
               --grace D            how long a plain program must stay alive to count as started (default 1s)
+              --forking            the program puts itself in the background and writes its own pidfile
+                                   (nginx, redis daemonize yes; systemd Type=forking + PIDFile=): --pidfile
+                                   is that file; success once the first process exited 0 and the file names
+                                   a process daemonkit started (within --ready-timeout)
               --user U             run as this user (name or uid); needs root
               --group G            with --user: this group instead of the user's primary group
               --env NAME=VALUE     extra environment variable (repeatable)
@@ -35,7 +39,24 @@ final class DaemonArgs {
         if (pidfileRequired) {
             a.require("pidfile");
         }
+        checkForking(a);
         return a;
+    }
+
+    /** --forking: the program's own pidfile is watched; the readiness options of other programs do not apply. */
+    static void checkForking(Args a) throws UsageException {
+        if (!a.flag("forking")) {
+            return;
+        }
+        if (a.commandName().equals("run")) {
+            throw new UsageException("--forking applies to start and restart: run keeps the program in the foreground");
+        }
+        for (String other : new String[] {"wait-ready", "grace"}) {
+            if (a.get(other).isPresent()) {
+                throw new UsageException("--forking and --" + other + " do not go together: a forking program is"
+                        + " started once its first process exited 0 and its pidfile names the daemon");
+            }
+        }
     }
 
     static DaemonOptions options(Args a) throws UsageException {

@@ -42,6 +42,7 @@ final class RestartCommand implements Command {
         Set<String> valued = new HashSet<>(DaemonArgs.VALUED);
         valued.addAll(Set.of("timeout", "signal"));
         Args a = Args.parse(name(), argv, valued, DaemonArgs.FLAGS, 0);
+        DaemonArgs.checkForking(a);
         Path pidfile = Path.of(a.require("pidfile"));
         List<String> command = a.requireCommand();
         DaemonOptions o = DaemonArgs.options(a);

@@ -48,8 +48,8 @@ final class StartCommand implements Command {
 
     /** Shared with restart. */
     static int start(DaemonOptions o, List<String> command, Args a, PrintStream out) throws Exception {
-        DaemonLauncher.Outcome r = DaemonLauncher.start(o, command, Map.of(), DaemonArgs.grace(a),
-                a.flag("wait-ready"), false);
+        DaemonLauncher.Outcome r = a.flag("forking") ? DaemonLauncher.startForking(o, command)
+                : DaemonLauncher.start(o, command, Map.of(), DaemonArgs.grace(a), a.flag("wait-ready"), false);
         switch (r) {
             case DaemonLauncher.Outcome.Started s -> out.println("started (pid " + s.pid() + ")"
                     + (s.ready() ? ", ready" : ""));

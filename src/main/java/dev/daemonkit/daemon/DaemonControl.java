@@ -37,6 +37,8 @@ public final class DaemonControl {
         LOCK_UNVERIFIED,
         /** Unlocked pidfile; the process matches the identity the caller stated (--exec/--user). */
         IDENTITY,
+        /** Started with --forking: the identity daemonkit recorded when it verified the daemon. */
+        RECORD,
         /** Unlocked pidfile naming a live process; nothing proves it is the daemon. */
         UNVERIFIED
     }
@@ -60,6 +62,7 @@ public final class DaemonControl {
                     case LOCK -> "";
                     case LOCK_UNVERIFIED -> "; it holds the pidfile's lock as far as this user can tell";
                     case IDENTITY -> "; pidfile not locked, identity checked";
+                    case RECORD -> "; started with --forking, identity recorded by daemonkit";
                     case UNVERIFIED -> "; pidfile not locked, not started by daemonkit: identity not verified"
                             + " (see --exec/--user)";
                 };
@@ -119,6 +122,9 @@ public final class DaemonControl {
                     l.mismatch().or(l::hintNote));
             case Resolved.LockedUnverified u -> new Status.Running(u.pid(), ProcessTable.of(u.pid()),
                     Evidence.LOCK_UNVERIFIED, Optional.empty());
+            case Resolved.Recorded r -> r.mismatch().isPresent()
+                    ? new Status.Dead(OptionalInt.of(r.pid()), r.mismatch().get())
+                    : new Status.Running(r.pid(), ProcessTable.of(r.pid()), Evidence.RECORD, r.hintNote());
             case Resolved.Foreign f -> {
                 if (f.mismatch().isPresent()) {
                     yield new Status.Dead(OptionalInt.of(f.pid()), f.mismatch().get());
@@ -178,6 +184,11 @@ public final class DaemonControl {
                 refuseForeign(pidfile, f);
                 yield f.pid();
             }
+            case Resolved.Recorded rec -> {
+                guard(rec.pid());
+                refuseMismatch(rec.mismatch());
+                yield rec.pid();
+            }
             case Resolved.Bad b -> throw b.badInput() ? PidfileException.notAPidfile(b.reason())
                     : PidfileException.refused(b.reason());
             default -> throw new IOException("daemon is " + status(pidfile, expected).describe());
@@ -203,6 +214,8 @@ public final class DaemonControl {
     /** After the pidfd is open (it pins the process): is it still the one we identified? */
     static boolean stillTheTarget(Resolved r, int pid, Identity expected) {
         return switch (r) {
+            case Resolved.Recorded rec -> ForkingRecord.livePid(rec.pidfile()).orElse(-1) == pid
+                    && expected.mismatch(pid).isEmpty();
             case Resolved.Locked l -> FileLocks.holds(pid, l.file().file()) && expected.mismatch(pid).isEmpty();
             case Resolved.Foreign f -> expected.isStated() && expected.mismatch(pid).isEmpty()
                     && ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false);

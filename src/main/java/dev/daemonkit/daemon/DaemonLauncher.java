@@ -172,9 +172,8 @@ public final class DaemonLauncher {
         boolean wasSubreaper = Posix.isChildSubreaper();
         Posix.setChildSubreaper(true);
         try {
-            boolean forUser = o.user() != null;
-            Fd out = o.stdout() == null ? null : LogFile.openAppend(o.stdout(), forUser);
-            Fd err = o.stderr() == null ? null : o.stderr().equals(o.stdout()) ? out : LogFile.openAppend(o.stderr(), forUser);
+            Fd out = openLog(o, o.stdout(), null);
+            Fd err = openLog(o, o.stderr(), out);
             opened.add(out);
             opened.add(err);
             Posix.Pipe ready = Posix.pipe();
@@ -182,23 +181,9 @@ public final class DaemonLauncher {
             Fd writeEnd = Fd.adopt(ready.writeFd());
             opened.add(readEnd);
             opened.add(writeEnd);
-            Spawn spawn = Spawn.of(command)
-                    .newSession()
-                    .directory(relaunch ? Path.of("").toAbsolutePath() : o.workingDirectory())
-                    .umask(o.umask())
-                    .stdin(Redirect.toFile(o.stdin()))
-                    .stdout(out != null ? Redirect.fd(out.number()) : Redirect.NULL)
-                    .stderr(err != null ? Redirect.fd(err.number()) : Redirect.NULL)
+            Spawn spawn = detached(o, command, relaunch, out, err)
                     .passFd(writeEnd.number(), ReadyPipe.CHILD_FD)
-                    .env(ReadyPipe.ENV_FD, Integer.toString(ReadyPipe.CHILD_FD))
-                    .keepIgnored(o.ignoredSignals());
-            if (o.stdout() != null) {
-                spawn.env(ENV_STDOUT, o.stdout().toAbsolutePath().toString());
-            }
-            if (o.stderr() != null) {
-                spawn.env(ENV_STDERR, o.stderr().toAbsolutePath().toString());
-            }
-            o.environment().forEach(spawn::env);
+                    .env(ReadyPipe.ENV_FD, Integer.toString(ReadyPipe.CHILD_FD));
             extraEnv.forEach(spawn::env);
             if (pidfile != null) {
                 spawn.passFd(pidfile.lockFd().number(), PIDFILE_CHILD_FD)
@@ -238,6 +223,94 @@ public final class DaemonLauncher {
                 }
             }
         }
+    }
+
+    /**
+     * Starts a program that daemonizes itself and writes its own pidfile ({@code start --forking},
+     * systemd's Type=forking with PIDFile=): success once its first process exited 0 and the pidfile
+     * names a descendant of ours, whose identity is then recorded beside the pidfile. The pidfile
+     * is the program's: daemonkit neither creates nor locks it.
+     *
+     * @throws StartFailedException when the program failed, stayed in the foreground, or wrote no
+     *                              (or a foreign) pid in time; nothing it started is left running
+     */
+    public static Outcome startForking(DaemonOptions o, List<String> command) throws IOException, InterruptedException {
+        Path pidfile = o.pidfile();
+        switch (Resolved.of(pidfile, Identity.none(), false)) {
+            case Resolved.Recorded r -> {
+                return new Outcome.AlreadyRunning(Optional.of((long) r.pid()));
+            }
+            case Resolved.Locked l -> {
+                return new Outcome.AlreadyRunning(Optional.of((long) l.daemon()));
+            }
+            case Resolved.Foreign f -> throw PidfileException.refused(pidfile + " names pid " + f.pid() + ", which is"
+                    + " running but was not started by daemonkit; not starting a second copy (stop it first)");
+            case Resolved.Bad b -> throw b.badInput() ? PidfileException.notAPidfile(b.reason())
+                    : PidfileException.refused(b.reason());
+            default -> {
+            }
+        }
+        List<Fd> opened = new ArrayList<>();
+        ChildProcess child = null;
+        boolean started = false;
+        boolean wasSubreaper = Posix.isChildSubreaper();
+        Posix.setChildSubreaper(true);
+        try {
+            Fd out = openLog(o, o.stdout(), null);
+            Fd err = openLog(o, o.stderr(), out);
+            opened.add(out);
+            opened.add(err);
+            child = spawnIgnoring(detached(o, command, false, out, err), o, true);
+            int pid = ForkingStart.await(child, pidfile, o, Optional.ofNullable(err != null ? err : out));
+            started = true;
+            return new Outcome.Started(pid, true);
+        } finally {
+            opened.forEach(f -> {
+                if (f != null) {
+                    f.close();
+                }
+            });
+            if (!started && child != null) {
+                SessionCleanup.stop();
+                if (PidfileProbe.inspect(pidfile, false) instanceof PidfileProbe.Regular r && !r.lock().locked()) {
+                    Pidfile.removeIfStale(pidfile, r.file()); // what the program wrote names no live process now
+                }
+            }
+            if (!wasSubreaper) {
+                Posix.setChildSubreaper(false);
+            }
+        }
+    }
+
+    /** Opens a log of the options (the same file as {@code same}, if it is the same path). */
+    private static Fd openLog(DaemonOptions o, Path log, Fd same) throws IOException {
+        if (log == null) {
+            return null;
+        }
+        if (same != null && log.equals(o.stdout())) {
+            return same;
+        }
+        return LogFile.openAppend(log, o.user() != null);
+    }
+
+    /** The spawn of a daemon: a new session, stdio, directory, umask, environment, ignored signals. */
+    private static Spawn detached(DaemonOptions o, List<String> command, boolean relaunch, Fd out, Fd err) {
+        Spawn spawn = Spawn.of(command)
+                .newSession()
+                .directory(relaunch ? Path.of("").toAbsolutePath() : o.workingDirectory())
+                .umask(o.umask())
+                .stdin(Redirect.toFile(o.stdin()))
+                .stdout(out != null ? Redirect.fd(out.number()) : Redirect.NULL)
+                .stderr(err != null ? Redirect.fd(err.number()) : Redirect.NULL)
+                .keepIgnored(o.ignoredSignals());
+        if (o.stdout() != null) {
+            spawn.env(ENV_STDOUT, o.stdout().toAbsolutePath().toString());
+        }
+        if (o.stderr() != null) {
+            spawn.env(ENV_STDERR, o.stderr().toAbsolutePath().toString());
+        }
+        o.environment().forEach(spawn::env);
+        return spawn;
     }
 
     /**

@@ -56,11 +56,30 @@ sealed interface Resolved {
             implements Resolved {
     }
 
+    /**
+     * A daemon started with {@code --forking}: no lock, but its identity (pid, start time, boot)
+     * was recorded beside the pidfile by the launcher that verified it; {@code file} is the
+     * program's pidfile, if there is one now.
+     */
+    record Recorded(Path pidfile, Optional<PidfileProbe.Regular> file, int pid, Optional<String> mismatch)
+            implements Resolved {
+        Optional<String> hintNote() {
+            var hint = file.flatMap(f -> f.content().pid().isPresent() ? Optional.of(f.content().pid().getAsInt())
+                    : Optional.empty());
+            return hint.filter(h -> h != pid).map(h -> "the pidfile names pid " + h + "; daemonkit recorded pid " + pid
+                    + " when it started the daemon");
+        }
+    }
+
     /** Resolves the pidfile; {@code allHolders} looks for every holder of its lock (stop needs them). */
     static Resolved of(Path pidfile, Identity expected, boolean allHolders) {
         for (int attempt = 0; ; attempt++) {
             switch (PidfileProbe.inspect(pidfile, allHolders)) {
                 case PidfileProbe.Missing m -> {
+                    var recorded = ForkingRecord.livePid(pidfile);
+                    if (recorded.isPresent()) {
+                        return new Recorded(pidfile, Optional.empty(), recorded.getAsInt(), expected.mismatch(recorded.getAsInt()));
+                    }
                     return new NotRunning();
                 }
                 case PidfileProbe.NotAPidfile n -> {
@@ -91,6 +110,10 @@ sealed interface Resolved {
                             continue;
                         }
                         return new Bad(pidfile + " is locked, but no process holding the lock could be found", false);
+                    }
+                    var recorded = ForkingRecord.livePid(pidfile);
+                    if (recorded.isPresent()) {
+                        return new Recorded(pidfile, Optional.of(r), recorded.getAsInt(), expected.mismatch(recorded.getAsInt()));
                     }
                     if (r.content().isEmpty()) {
                         return new Empty(r);

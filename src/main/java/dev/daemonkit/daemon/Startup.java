@@ -171,19 +171,26 @@ final class Startup {
      */
     StartFailedException fail(String reason) {
         List<ProcessInfo> left = SessionCleanup.leftovers();
-        StringBuilder msg = new StringBuilder("daemon failed to start: ");
         boolean exitedZero = child.poll().map(s -> s instanceof WaitStatus.Exited e && e.code() == 0).orElse(false);
         if (exitedZero && !left.isEmpty() && daemonPid == child.pid()) {
-            msg.append("the program exited with status 0 but left ").append(SessionCleanup.describe(left))
-                    .append(" running: it put itself in the background. Run it in the foreground (e.g. nginx -g"
-                            + " 'daemon off;', redis-server --daemonize no), or use --forking if it writes its own pidfile");
-        } else {
-            msg.append(reason);
-            if (!left.isEmpty()) {
+            reason = "the program exited with status 0 but left " + SessionCleanup.describe(left)
+                    + " running: it put itself in the background. Run it in the foreground (e.g. nginx -g"
+                    + " 'daemon off;', redis-server --daemonize no), or use --forking if it writes its own pidfile";
+        }
+        return failure(reason, options, log);
+    }
+
+    /**
+     * Stops what the failed start left (the launcher's descendants), then builds the exception:
+     * the reason, what was left running, and the tail of the log read through our descriptor.
+     */
+    static StartFailedException failure(String reason, DaemonOptions options, Optional<Fd> log) {
+        List<ProcessInfo> left = SessionCleanup.leftovers();
+        StringBuilder msg = new StringBuilder("daemon failed to start: ").append(reason);
+        if (!left.isEmpty()) {
+            if (!reason.contains("left pid")) {
                 msg.append("; it left ").append(SessionCleanup.describe(left)).append(" running");
             }
-        }
-        if (!left.isEmpty()) {
             SessionCleanup.stop();
             msg.append("\ndaemonkit stopped what the failed start left running");
         }

@@ -41,14 +41,20 @@ final class StopSequence {
             throws IOException {
         Resolved r = Resolved.of(pidfile, expected, true);
         return switch (r) {
-            case Resolved.NotRunning n -> new DaemonControl.StopResult.NotRunning(false, Optional.empty());
+            case Resolved.NotRunning n -> {
+                ForkingRecord.remove(pidfile); // a record whose daemon is gone, if any
+                yield new DaemonControl.StopResult.NotRunning(false, Optional.empty());
+            }
             case Resolved.Bad b -> throw b.badInput()
                     ? PidfileException.notAPidfile(b.reason() + "; nothing was signalled or removed")
                     : PidfileException.refused(b.reason() + "; nothing was signalled or removed");
             case Resolved.Empty e -> new DaemonControl.StopResult.NotRunning(false,
                     Optional.of(pidfile + " is empty; left in place"));
-            case Resolved.Stale s -> new DaemonControl.StopResult.NotRunning(removeStale(pidfile, s.file().file()),
-                    Optional.empty());
+            case Resolved.Stale s -> {
+                ForkingRecord.remove(pidfile);
+                yield new DaemonControl.StopResult.NotRunning(removeStale(pidfile, s.file().file()), Optional.empty());
+            }
+            case Resolved.Recorded rec -> stopRecorded(pidfile, rec, signal, timeout, expected);
             case Resolved.LockedUnverified u -> throw PidfileException.refused(pidfile + " is locked by a process"
                     + " this user cannot inspect (pid " + u.pid() + "?); run stop as root or as the daemon's user");
             case Resolved.Locked l -> stopLocked(pidfile, l, signal, timeout, expected);
@@ -108,6 +114,33 @@ final class StopSequence {
             return false;
         }
         return daemon.sid() == daemon.pid() || ProcessTable.of(daemon.sid()).isEmpty();
+    }
+
+    /** A --forking daemon, known by the identity recorded at its start. */
+    private static DaemonControl.StopResult stopRecorded(Path pidfile, Resolved.Recorded rec, Signal signal,
+            Duration timeout, Identity expected) throws IOException {
+        int daemon = rec.pid();
+        DaemonControl.guard(daemon);
+        DaemonControl.refuseMismatch(rec.mismatch());
+        Optional<Integer> sid = ProcessTable.of(daemon).filter(StopSequence::ownsItsSession).map(ProcessInfo::sid);
+        boolean killed = false;
+        try (Fd pidfd = Posix.openPidfd(daemon)) {
+            if (DaemonControl.stillTheTarget(rec, daemon, expected)) {
+                killed = terminate(pidfd, daemon, signal, timeout);
+            }
+        } catch (PosixException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw permission(daemon, e);
+            }
+        }
+        if (sid.isPresent()) {
+            stopLeftovers(daemon, List.of(), sid, null, signal, timeout);
+        }
+        if (PidfileProbe.inspect(pidfile, false) instanceof PidfileProbe.Regular r && !r.lock().locked()) {
+            removeStale(pidfile, r.file()); // the program normally removes its own
+        }
+        ForkingRecord.remove(pidfile);
+        return new DaemonControl.StopResult.Stopped(daemon, killed, rec.hintNote());
     }
 
     /** Signal, wait, SIGKILL, wait. Returns whether SIGKILL was needed. */
@@ -179,7 +212,7 @@ final class StopSequence {
                 try {
                     Fd fd = Posix.openPidfd(pid);
                     // Pinned now: check it is still what we found (not a recycled pid).
-                    boolean ours = FileLocks.holds(pid, file)
+                    boolean ours = file != null && FileLocks.holds(pid, file)
                             || sweep && ProcessTable.of(pid).map(p -> p.sid() == sid.get()).orElse(false);
                     if (!ours) {
                         fd.close();

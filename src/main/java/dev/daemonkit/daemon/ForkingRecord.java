@@ -1,0 +1,101 @@
+package dev.daemonkit.daemon;
+
+import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.FileStat;
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
+import dev.daemonkit.process.ProcessInfo;
+import dev.daemonkit.process.ProcessTable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+
+/**
+ * What {@code start --forking} learnt about a program that daemonizes itself and writes its own
+ * pidfile (nginx, redis with daemonize yes): no daemonkit process holds a lock for it, so the
+ * launcher, having verified the pid was its own descendant, records the daemon's identity next to
+ * the pidfile — {@code P.daemonkit}, owned by the launcher's user — as pid, start time and boot.
+ * A pid together with its start time in one boot names one process forever, so status, stop and
+ * reload find the daemon from this record without trusting the pidfile's text (which the daemon,
+ * perhaps running as another user, may rewrite).
+ */
+final class ForkingRecord {
+    private ForkingRecord() {
+    }
+
+    /** {@code P.daemonkit} next to the pidfile P. */
+    static Path pathFor(Path pidfile) {
+        Path abs = pidfile.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + ".daemonkit");
+    }
+
+    /**
+     * Records {@code pid} (a live process) for the pidfile: written to a new file beside it, then
+     * renamed over the old record, so a reader never sees half of one.
+     */
+    static void write(Path pidfile, int pid) throws IOException {
+        ProcessInfo p = ProcessTable.of(pid).orElseThrow(() -> new IOException("pid " + pid + " is gone"));
+        String text = "pid=" + pid + " start=" + p.startTime().toEpochMilli() + " boot=" + bootId() + "\n";
+        Path record = pathFor(pidfile);
+        Path tmp = record.resolveSibling(record.getFileName() + "." + Posix.getpid() + ".tmp");
+        try (Fd fd = PosixFiles.open(tmp, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW
+                | Posix.O_CLOEXEC, 0644)) {
+            PosixFiles.fchmod(fd, 0644);
+            PosixFiles.pwrite(fd, text.getBytes(StandardCharsets.US_ASCII), 0);
+        }
+        Files.move(tmp, record, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * The recorded pid, if the record is trustworthy (a regular file owned by root or the caller)
+     * and that pid is still the very process recorded (same start time, same boot).
+     */
+    static OptionalInt livePid(Path pidfile) {
+        Path record = pathFor(pidfile);
+        try (Fd fd = PosixFiles.open(record, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0)) {
+            FileStat st = PosixFiles.fstat(fd);
+            if (!st.isRegular() || st.size() > 256 || PidfileProbe.untrustedOwner(record, st) != null) {
+                return OptionalInt.empty();
+            }
+            String[] f = new String(PosixFiles.read(fd, 256), StandardCharsets.US_ASCII).trim().split(" ");
+            if (f.length != 3 || !f[0].startsWith("pid=") || !f[1].startsWith("start=") || !f[2].startsWith("boot=")
+                    || !f[2].substring(5).equals(bootId())) {
+                return OptionalInt.empty();
+            }
+            int pid = Integer.parseInt(f[0].substring(4));
+            long start = Long.parseLong(f[1].substring(6));
+            return ProcessTable.of(pid).filter(p -> !p.isZombie() && p.startTime().toEpochMilli() == start)
+                    .map(p -> OptionalInt.of(pid)).orElse(OptionalInt.empty());
+        } catch (IOException | RuntimeException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /** Whether a record exists at all (trusted or not). */
+    static boolean exists(Path pidfile) {
+        return Files.exists(pathFor(pidfile), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Removes the record (when its daemon was stopped, or is gone). */
+    static void remove(Path pidfile) {
+        try {
+            PosixFiles.unlink(pathFor(pidfile));
+        } catch (PosixException e) {
+            if (e.errno() != Errno.ENOENT) {
+                org.slf4j.LoggerFactory.getLogger(ForkingRecord.class).warn("cannot remove {}: {}", pathFor(pidfile),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static String bootId() throws IOException {
+        try (var in = Files.newInputStream(Path.of("/proc/sys/kernel/random/boot_id"))) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+        }
+    }
+}
