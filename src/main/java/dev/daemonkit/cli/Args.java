@@ -73,10 +73,14 @@ public final class Args {
                     }
                     a.values.put(name, "true");
                 } else {
-                    throw new UsageException("unknown option: --" + name);
+                    java.util.Set<String> known = new java.util.TreeSet<>(valued);
+                    known.addAll(flags);
+                    throw new UsageException("unknown option: --" + name + DidYouMean.hint(name, known, "--"));
                 }
             } else if (arg.startsWith("-") && arg.length() > 1) {
-                throw new UsageException("unknown option: " + arg);
+                java.util.Set<String> known = new java.util.TreeSet<>(valued);
+                known.addAll(flags);
+                throw new UsageException("unknown option: " + arg + DidYouMean.hint(arg.replaceFirst("^-+", ""), known, "--"));
             } else {
                 if (a.positional.size() >= positionals) {
                     throw new UsageException(sep < 0 && positionals == 0

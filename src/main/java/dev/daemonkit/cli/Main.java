@@ -80,7 +80,8 @@ public final class Main {
         }
         Command c = commands.get(argv.get(0));
         if (c == null) {
-            err.println("daemonkit: unknown command '" + argv.get(0) + "' (see daemonkit --help)");
+            err.println("daemonkit: unknown command '" + argv.get(0) + "'"
+                    + DidYouMean.hint(argv.get(0), commands.keySet(), "") + "; see daemonkit --help");
             return Command.USAGE;
         }
         List<String> rest = argv.subList(1, argv.size());
