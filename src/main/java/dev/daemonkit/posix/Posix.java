@@ -336,25 +336,28 @@ public final class Posix {
         return waitid(Abi.P_PIDFD, pidfd, pid, options);
     }
 
+    /** waitid's siginfo_t, one per thread: reaping allocates no native memory. */
+    private static final ThreadLocal<MemorySegment> SIGINFO =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Abi.SIGINFO_SIZE, 8));
+
     private static WaitStatus waitid(int idtype, int id, int pidForMiss, int options) throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(Abi.SIGINFO_SIZE, 8);
-            Libc.waitid(idtype, id, info, Abi.WEXITED | options);
-            int pid = info.get(JAVA_INT, Abi.SIGINFO_PID_OFFSET);
-            if (pid == 0) {
-                return new WaitStatus.StillAlive(pidForMiss);
-            }
-            int code = info.get(JAVA_INT, Abi.SIGINFO_CODE_OFFSET);
-            int status = info.get(JAVA_INT, Abi.SIGINFO_STATUS_OFFSET);
-            return switch (code) {
-                case Abi.CLD_EXITED -> new WaitStatus.Exited(pid, status);
-                case Abi.CLD_KILLED -> new WaitStatus.Signaled(pid, status, false);
-                case Abi.CLD_DUMPED -> new WaitStatus.Signaled(pid, status, true);
-                case Abi.CLD_STOPPED, Abi.CLD_TRAPPED -> new WaitStatus.Stopped(pid, status);
-                case Abi.CLD_CONTINUED -> new WaitStatus.Continued(pid);
-                default -> throw new IllegalStateException("waitid: unknown si_code " + code + " for pid " + pid);
-            };
+        MemorySegment info = SIGINFO.get();
+        info.fill((byte) 0); // a WNOHANG miss leaves it untouched: si_pid must read 0
+        Libc.waitid(idtype, id, info, Abi.WEXITED | options);
+        int pid = info.get(JAVA_INT, Abi.SIGINFO_PID_OFFSET);
+        if (pid == 0) {
+            return new WaitStatus.StillAlive(pidForMiss);
         }
+        int code = info.get(JAVA_INT, Abi.SIGINFO_CODE_OFFSET);
+        int status = info.get(JAVA_INT, Abi.SIGINFO_STATUS_OFFSET);
+        return switch (code) {
+            case Abi.CLD_EXITED -> new WaitStatus.Exited(pid, status);
+            case Abi.CLD_KILLED -> new WaitStatus.Signaled(pid, status, false);
+            case Abi.CLD_DUMPED -> new WaitStatus.Signaled(pid, status, true);
+            case Abi.CLD_STOPPED, Abi.CLD_TRAPPED -> new WaitStatus.Stopped(pid, status);
+            case Abi.CLD_CONTINUED -> new WaitStatus.Continued(pid);
+            default -> throw new IllegalStateException("waitid: unknown si_code " + code + " for pid " + pid);
+        };
     }
 
     // ------------------------------------------------------------ pidfd
