@@ -57,7 +57,7 @@ public final class Reaper {
     private final boolean ownAllMode;
     private final Consumer<WaitStatus> unknownChildListener;
     /** How long a new child may go unwatched by the reaper thread (its waiter usually reaps it first). */
-    static final long GRACE_MILLIS = 20;
+    static final long GRACE_MILLIS = 50;
 
     /** A spawned child waiting to be watched, and when it was registered. */
     private record Pending(ChildProcess child, long registeredNanos) {
@@ -180,62 +180,90 @@ public final class Reaper {
     // ------------------------------------------------------------ pidfd mode
 
     private void runPidfdLoop() {
-        List<ChildProcess> watched = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment drain = arena.allocate(256);
-            int capacity = 64;
-            MemorySegment fds = arena.allocate(8L * capacity, 8);
+            PollSet set = new PollSet(arena);
             while (true) {
-                int timeout = adoptIncoming(watched);
-                int n = watched.size() + 1;
-                if (n > capacity) {
-                    capacity = Math.max(n, capacity * 2);
-                    fds = arena.allocate(8L * capacity, 8);
-                }
-                setPollFd(fds, 0, wakeRead);
-                for (int i = 0; i < watched.size(); i++) {
-                    setPollFd(fds, i + 1, watched.get(i).rawPidfd());
-                }
-                if (timeout < 0) {
-                    // Block without a timeout only once spawners know they must wake us.
-                    idle.set(true);
-                    if (!incoming.isEmpty() || urgent.get()) {
-                        idle.set(false);
-                        continue;
-                    }
-                }
-                int ready = Libc.poll(fds, n, timeout);
-                idle.set(false);
-                if (ready <= 0) {
-                    continue;
-                }
-                if (fds.get(JAVA_SHORT, 6) != 0) {
-                    // One read empties the pipe unless it held a full buffer of wake-ups; reading
-                    // until EAGAIN would throw (and fill in a stack trace) on every wake-up.
-                    try {
-                        while (Libc.read(wakeRead, drain, drain.byteSize()) == drain.byteSize()) {
-                            // more wake-ups may be queued
-                        }
-                    } catch (PosixException e) {
-                        // EAGAIN: drained
-                    }
-                }
-                List<ChildProcess> done = new ArrayList<>();
-                for (int i = 0; i < watched.size(); i++) {
-                    if (fds.get(JAVA_SHORT, 8L * (i + 1) + 6) != 0) {
-                        ChildProcess c = watched.get(i);
-                        if (reapByPidfd(c)) {
-                            done.add(c);
-                        }
-                    }
-                }
-                for (ChildProcess c : done) {
-                    watched.remove(c);
-                    c.releasePidfd();
-                }
+                pollOnce(set);
             }
         } catch (Throwable t) {
             LOG.error("the reaper thread failed; children may stay zombies until the JVM exits", t);
+        }
+    }
+
+    /** The reaper thread's poll state: the watched children and their pollfd array. */
+    private static final class PollSet {
+        final Arena arena;
+        final List<ChildProcess> watched = new ArrayList<>();
+        final MemorySegment drain;
+        MemorySegment fds;
+        int capacity = 64;
+
+        PollSet(Arena arena) {
+            this.arena = arena;
+            this.drain = arena.allocate(256);
+            this.fds = arena.allocate(8L * capacity, 8);
+        }
+    }
+
+    /**
+     * One round of the reaper thread: adopt pending children, poll, reap. A method of its own, not
+     * the body of the endless loop, so that the JIT compiles it after a few hundred rounds; a loop
+     * that turns a few dozen times a second would otherwise stay in the interpreter for minutes.
+     */
+    private void pollOnce(PollSet set) throws PosixException {
+        List<ChildProcess> watched = set.watched;
+        int timeout = adoptIncoming(watched);
+        int n = watched.size() + 1;
+        if (n > set.capacity) {
+            set.capacity = Math.max(n, set.capacity * 2);
+            set.fds = set.arena.allocate(8L * set.capacity, 8);
+        }
+        MemorySegment fds = set.fds;
+        setPollFd(fds, 0, wakeRead);
+        for (int i = 0; i < watched.size(); i++) {
+            setPollFd(fds, i + 1, watched.get(i).rawPidfd());
+        }
+        if (timeout < 0) {
+            // Block without a timeout only once spawners know they must wake us.
+            idle.set(true);
+            if (!incoming.isEmpty() || urgent.get()) {
+                idle.set(false);
+                return;
+            }
+        }
+        int ready = Libc.poll(fds, n, timeout);
+        idle.set(false);
+        if (ready <= 0) {
+            return;
+        }
+        if (fds.get(JAVA_SHORT, 6) != 0) {
+            // One read empties the pipe unless it held a full buffer of wake-ups; reading until
+            // EAGAIN would throw (and fill in a stack trace) on every wake-up.
+            try {
+                while (Libc.read(wakeRead, set.drain, set.drain.byteSize()) == set.drain.byteSize()) {
+                    // more wake-ups may be queued
+                }
+            } catch (PosixException e) {
+                // EAGAIN: drained
+            }
+        }
+        List<ChildProcess> done = null;
+        for (int i = 0; i < watched.size(); i++) {
+            if (fds.get(JAVA_SHORT, 8L * (i + 1) + 6) != 0) {
+                ChildProcess c = watched.get(i);
+                if (reapByPidfd(c)) {
+                    if (done == null) {
+                        done = new ArrayList<>();
+                    }
+                    done.add(c);
+                }
+            }
+        }
+        if (done != null) {
+            for (ChildProcess c : done) {
+                watched.remove(c);
+                c.releasePidfd();
+            }
         }
     }
 
@@ -251,13 +279,16 @@ public final class Reaper {
             urgent.set(false);
             return -1;
         }
-        long waitedMillis = (System.nanoTime() - oldest.registeredNanos()) / 1_000_000;
-        if (!urgent.getAndSet(false) && waitedMillis < GRACE_MILLIS) {
-            return (int) Math.max(1, GRACE_MILLIS - waitedMillis);
+        // poll's timeout may end a little early: within a millisecond of the grace period counts,
+        // rather than one more round of sleeping 1 ms.
+        long dueInNanos = GRACE_MILLIS * 1_000_000 - (System.nanoTime() - oldest.registeredNanos());
+        if (!urgent.getAndSet(false) && dueInNanos > 1_000_000) {
+            return (int) ((dueInNanos + 999_999) / 1_000_000);
         }
         for (Pending p; (p = incoming.poll()) != null; ) {
             ChildProcess c = p.child();
-            if (c.acquirePidfd()) {
+            // A thread blocked in waitFor() reaps its child itself, always: no need to watch it.
+            if (!c.hasWaiter() && c.acquirePidfd()) {
                 c.markWatched();
                 watched.add(c);
             }
