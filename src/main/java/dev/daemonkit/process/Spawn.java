@@ -277,46 +277,29 @@ public final class Spawn {
             SpawnAttributes.Settings settings =
                     new SpawnAttributes.Settings(resetSignals, keepIgnoredMask, resetIds, newSession, newProcessGroup);
             MemorySegment attr = SpawnAttributes.of(settings, arena);
-            MemorySegment fa = arena.allocate(Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE, 8);
-            Libc.posix_spawn_file_actions_init(fa);
+            String dir = directory != null ? directory.toAbsolutePath().toString() : null;
+            SpawnFileActions.Settings fixed =
+                    SpawnFileActions.Settings.of(stdin, stdout, stderr, redirectErrorStream, !passedFds.isEmpty(), dir);
+            MemorySegment shared = fixed == null ? null : SpawnFileActions.of(fixed, (a, f) -> {
+                List<Integer> none = new ArrayList<>();
+                addFileActions(a, f, dir, new int[] {-1, -1, -1}, none);
+                if (!none.isEmpty()) {
+                    throw new IllegalStateException("fixed file actions created descriptors " + none);
+                }
+            });
+            MemorySegment fa = shared;
+            if (fa == null) {
+                fa = arena.allocate(Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE, 8);
+                Libc.posix_spawn_file_actions_init(fa);
+            }
             try {
-                Redirect err = redirectErrorStream ? stdout : stderr;
-                parentEnds[0] = addStdio(arena, fa, 0, stdin, closeInParent);
-                parentEnds[1] = addStdio(arena, fa, 1, stdout, closeInParent);
-                if (redirectErrorStream) {
-                    Libc.posix_spawn_file_actions_adddup2(fa, 1, 2);
-                } else {
-                    parentEnds[2] = addStdio(arena, fa, 2, err, closeInParent);
+                if (shared == null) {
+                    addFileActions(arena, fa, dir, parentEnds, closeInParent);
                 }
                 for (int e : parentEnds) {
                     if (e >= 0) {
                         closeOnFailure.add(e);
                     }
-                }
-                int maxChildFd = 2;
-                for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
-                    maxChildFd = Math.max(maxChildFd, p.getKey());
-                }
-                // Duplicate passed fds above every target number first, so one mapping can never
-                // clobber the source of another; dup2 then clears close-on-exec on the target.
-                for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
-                    int tmp = Libc.dupCloexecAbove(p.getValue(), maxChildFd + 1);
-                    closeInParent.add(tmp);
-                    Libc.posix_spawn_file_actions_adddup2(fa, tmp, p.getKey());
-                }
-                // Below the highest target, close what is not a target (an fd of ours without
-                // close-on-exec would leak otherwise); above it, closefrom does the rest.
-                for (int fd = 3; fd < maxChildFd; fd++) {
-                    if (!passedFds.containsKey(fd)) {
-                        Libc.posix_spawn_file_actions_addclose(fa, fd);
-                    }
-                }
-                if (Libc.hasAddClosefrom()) {
-                    Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
-                }
-                if (directory != null) {
-                    String d = directory.toAbsolutePath().toString();
-                    Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(d), d);
                 }
 
                 MemorySegment argv = cStringArray(arena, argvList);
@@ -354,9 +337,52 @@ public final class Spawn {
                 for (int fd : closeInParent) {
                     closeQuietly(fd);
                 }
-                Libc.posix_spawn_file_actions_destroy(fa);
+                if (shared == null) {
+                    Libc.posix_spawn_file_actions_destroy(fa);
+                }
                 SpawnAttributes.release(settings, attr);
             }
+        }
+    }
+
+    /**
+     * Adds the child's file actions: stdio, passed fds, closing everything else, the directory.
+     * Pipe ends for the parent go into {@code parentEnds}; descriptors to close in the parent after
+     * the spawn (child ends, temporary duplicates) into {@code closeInParent}.
+     */
+    private void addFileActions(Arena arena, MemorySegment fa, String dir, int[] parentEnds, List<Integer> closeInParent)
+            throws PosixException {
+        Redirect err = redirectErrorStream ? stdout : stderr;
+        parentEnds[0] = addStdio(arena, fa, 0, stdin, closeInParent);
+        parentEnds[1] = addStdio(arena, fa, 1, stdout, closeInParent);
+        if (redirectErrorStream) {
+            Libc.posix_spawn_file_actions_adddup2(fa, 1, 2);
+        } else {
+            parentEnds[2] = addStdio(arena, fa, 2, err, closeInParent);
+        }
+        int maxChildFd = 2;
+        for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
+            maxChildFd = Math.max(maxChildFd, p.getKey());
+        }
+        // Duplicate passed fds above every target number first, so one mapping can never
+        // clobber the source of another; dup2 then clears close-on-exec on the target.
+        for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
+            int tmp = Libc.dupCloexecAbove(p.getValue(), maxChildFd + 1);
+            closeInParent.add(tmp);
+            Libc.posix_spawn_file_actions_adddup2(fa, tmp, p.getKey());
+        }
+        // Below the highest target, close what is not a target (an fd of ours without
+        // close-on-exec would leak otherwise); above it, closefrom does the rest.
+        for (int fd = 3; fd < maxChildFd; fd++) {
+            if (!passedFds.containsKey(fd)) {
+                Libc.posix_spawn_file_actions_addclose(fa, fd);
+            }
+        }
+        if (Libc.hasAddClosefrom()) {
+            Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
+        }
+        if (dir != null) {
+            Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(dir), dir);
         }
     }
 
