@@ -33,42 +33,51 @@ PALETTE = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#e53e3e", "#718096"]
 
 
 def line_chart(series, title, path, log=True, x_label="touched heap, MiB"):
-    """Lines of (x, y) points per (label, points); y on a log scale by default."""
-    w, h, m, legend = 760, 360, 70, 230
+    """Lines of (x, y) points per (label, points), legend below; y on a log scale by default, whole
+    decades, so that a flat line looks flat and a 100x drop looks like one."""
     pts = [p for _, ps in series for p in ps]
     if not pts:
         return
+    w, ph, m = 760, 260, 70
+    h = ph + 2 * m + 20 * len(series)
     xs = sorted({x for x, _ in pts})
     ys = [y for _, y in pts if y > 0] or [1]
     if log:
-        lo, hi = math.log10(min(ys)) - 0.1, math.log10(max(ys)) + 0.1
-        fy = lambda y: math.log10(max(y, 1e-9))
+        lo, hi = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)) + 0.05)
+        fy = lambda y: math.log10(max(y, 10 ** lo))
+        ticks = [(10 ** d, d) for d in range(lo, hi + 1)]
     else:
         lo, hi = 0, max(ys) * 1.2
         fy = lambda y: y
+        ticks = [(hi * i / 4, hi * i / 4) for i in range(5)]
     if hi == lo:
         hi = lo + 1
-    pw = w - legend - 2 * m
-    sx = lambda x: m + (pw * xs.index(x) / max(1, len(xs) - 1) if len(xs) > 1 else pw / 2)
-    sy = lambda y: h - m - (h - 2 * m) * (fy(y) - lo) / (hi - lo)
+    pw = w - 2 * m
+    sx = lambda x: m + (pw * xs.index(x) / (len(xs) - 1) if len(xs) > 1 else pw / 2)
+    sy = lambda v: m + ph - ph * (v - lo) / (hi - lo)
     s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (w, h),
          '<rect width="100%" height="100%" fill="white"/>',
          '<text x="10" y="20" font-size="14" font-weight="bold">%s</text>' % escape(title),
-         '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (m, h - m, m + pw, h - m),
-         '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (m, m, m, h - m),
-         '<text x="%d" y="%d" text-anchor="middle">%s</text>' % (m + pw / 2, h - 25, escape(x_label))]
+         '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (m, m + ph, m + pw, m + ph),
+         '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (m, m, m, m + ph),
+         '<text x="%d" y="%d" text-anchor="middle">%s</text>' % (m + pw / 2, m + ph + 35, escape(x_label))]
+    for value, pos in ticks:
+        y = sy(pos)
+        s.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#dddddd"/>' % (m, y, m + pw, y))
+        s.append('<text x="%d" y="%.1f" text-anchor="end" font-size="10">%s</text>' % (
+            m - 5, y + 4, ("%g" if log else "%.0f") % value))
     for x in xs:
-        s.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (sx(x), h - m + 15, x))
+        s.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (sx(x), m + ph + 15, x))
     for i, (label, ps) in enumerate(series):
         c = PALETTE[i % len(PALETTE)]
-        coords = [(sx(x), sy(y)) for x, y in ps]
+        coords = [(sx(x), sy(fy(y))) for x, y in ps]
         s.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (
             c, " ".join("%.1f,%.1f" % p for p in coords)))
         for (cx, cy), (_, y) in zip(coords, ps):
             s.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/><text x="%.1f" y="%.1f" font-size="10">%.0f</text>' % (
                 cx, cy, c, cx + 4, cy - 6, y))
-        ly = m + 18 * i
+        ly = m + ph + 50 + 20 * i
         s.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>' % (
-            w - legend + 10, ly, c, w - legend + 28, ly + 11, escape(label)))
+            m, ly, c, m + 18, ly + 11, escape(label)))
     s.append("</svg>")
     open(path, "w").write("\n".join(s))
