@@ -1,5 +1,5 @@
 /* The same create+reap loops outside the JVM: the physical limit of this machine.
- * usage: spawnbench MODE SECONDS
+ * usage: spawnbench MODE SECONDS [TOUCHED_MIB]
  *   fork        fork(), child _exit(0), waitpid                  (copies the page tables)
  *   vfork       vfork(), child _exit(0), waitpid                 (what daemonkit's forkExit does)
  *   vfork-exec  vfork(), child execve("/bin/true"), waitpid
@@ -8,6 +8,8 @@
  *               (POSIX_SPAWN_SETSIGDEF, all but SIGKILL/SIGSTOP/glibc's 32,33) and an empty mask
  *               (SETSIGMASK), stdio opened on /dev/null, closefrom(3), then pidfd_open,
  *               waitid(P_PIDFD) and close(pidfd); attributes and file actions built once
+ * TOUCHED_MIB: first allocate and touch that much memory, as the JVM rows' heap scaling does
+ * (fork must copy the page tables that map it; vfork must not).
  * prints one JSON object: {"method":..., "ops":N, "seconds":S, "ops_per_s":X, "p50_us":A, "p99_us":B,
  *   "parent_cpu_us":P, "child_cpu_us":C}: CPU time (user+system) per create+reap in this process and
  *   in its children, which a loaded machine disturbs much less than the rate */
@@ -64,12 +66,19 @@ static void check(int err, const char *what) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3 || label(argv[1]) == NULL) {
-        fprintf(stderr, "usage: %s fork|vfork|vfork-exec|spawn|spawn-dk SECONDS\n", argv[0]);
+    if ((argc != 3 && argc != 4) || label(argv[1]) == NULL) {
+        fprintf(stderr, "usage: %s fork|vfork|vfork-exec|spawn|spawn-dk SECONDS [TOUCHED_MIB]\n", argv[0]);
         return 2;
     }
     const char *mode = argv[1];
     double seconds = atof(argv[2]);
+    long touched = argc == 4 ? atol(argv[3]) : 0;
+    volatile char *ballast = touched > 0 ? malloc((size_t)touched << 20) : NULL;
+    if (touched > 0 && ballast == NULL) {
+        perror("malloc");
+        return 1;
+    }
+    for (long i = 0; i < (touched << 20); i += 4096) ballast[i] = 1;
     char *const args[] = {"/bin/true", NULL};
 
     posix_spawnattr_t attr;
@@ -146,7 +155,7 @@ int main(int argc, char **argv) {
     double self = cpu_us(RUSAGE_SELF) - self0, child = cpu_us(RUSAGE_CHILDREN) - child0;
     qsort(lat, n, sizeof *lat, cmp);
     printf("{\"method\": \"%s\", \"ops\": %zu, \"seconds\": %.3f, \"ops_per_s\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
-           "\"parent_cpu_us\": %.1f, \"child_cpu_us\": %.1f}\n",
-           label(mode), n, took, n / took, lat[n / 2], lat[(size_t)(n * 0.99)], self / n, child / n);
+           "\"parent_cpu_us\": %.1f, \"child_cpu_us\": %.1f, \"touched_mib\": %ld}\n",
+           label(mode), n, took, n / took, lat[n / 2], lat[(size_t)(n * 0.99)], self / n, child / n, touched);
     return 0;
 }
