@@ -1,10 +1,13 @@
-"""Turns bench/results/<run>/ (JMH JSON, baselines.jsonl, zombies.json) into RESULTS.md and SVG charts.
-Standard library only: the charts are drawn as plain SVG."""
+"""Turns bench/results/<run>/ (JMH JSON, baselines.jsonl, zombies.json, run.json) into RESULTS.md
+and SVG charts. Standard library only: the charts are drawn as plain SVG (bench/charts.py)."""
 import json
 import os
 import platform
+import statistics
 import sys
 import time
+
+from charts import bar_chart, line_chart
 
 out = sys.argv[1]
 
@@ -14,15 +17,29 @@ def load(name):
     return json.load(open(p)) if os.path.exists(p) else []
 
 
+# JMH method -> (label, group). Groups: spawn (create+reap /bin/true), fork (create+reap, no exec).
 LABELS = {
-    "daemonkitSpawnWaitFor": "daemonkit spawn + waitFor (pidfd)",
-    "daemonkitSpawnOnExit": "daemonkit spawn + onExit (reaper thread)",
-    "processBuilderDefault": "ProcessBuilder (JDK default)",
-    "processBuilderFork": "ProcessBuilder launchMechanism=FORK",
-    "processBuilderVfork": "ProcessBuilder launchMechanism=VFORK",
-    "forkExitClone": "daemonkit forkExit (clone+_exit, no exec)",
-    "rawForkWithWatchdog": "raw FFM fork()+_exit (unsafe)",
+    "daemonkitSpawnWaitFor": ("daemonkit spawn + waitFor", "spawn"),
+    "daemonkitSpawnOnExit": ("daemonkit spawn + onExit (reaper thread)", "spawn"),
+    "processBuilderDefault": ("ProcessBuilder (JDK default)", "spawn"),
+    "processBuilderVfork": ("ProcessBuilder VFORK", "spawn"),
+    "processBuilderFork": ("ProcessBuilder FORK", "spawn"),
+    "nuProcess": ("NuProcess 3.0.0", "spawn"),
+    "jnrPosixSpawnp": ("jnr-posix 3.1.20 posix_spawnp", "spawn"),
+    "ztExec": ("zt-exec 1.12", "spawn"),
+    "daemonkitForkExit": ("daemonkit forkExit (vfork-style clone, fn=_exit)", "fork"),
+    "cloneCopyingPageTables": ("clone fn=_exit, no CLONE_VM (copies page tables)", "fork"),
+    "rawForkWithWatchdog": ("raw FFM fork()+_exit (unsafe)", "fork"),
 }
+BASELINE_GROUP = {
+    "C posix_spawn, daemonkit's work": "spawn",
+    "C posix_spawn": "spawn",
+    "C vfork+exec": "spawn",
+    "Python os.posix_spawn": "spawn",
+    "C vfork+_exit": "fork",
+    "C fork+_exit": "fork",
+}
+PEERS = ["processBuilderDefault", "processBuilderVfork", "processBuilderFork", "nuProcess", "jnrPosixSpawnp", "ztExec"]
 
 
 def num(v):
@@ -38,14 +55,14 @@ def name(b):
     return b["benchmark"].rsplit(".", 1)[1]
 
 
-methods = load("jmh-methods.json")
 rows = {}
-for b in methods:
+for b in load("jmh-methods.json") + load("jmh-latency.json"):
     r = rows.setdefault(name(b), {})
     pm = b["primaryMetric"]
     if b["mode"] == "thrpt":
         r["ops"] = pm["score"]
-        r["err"] = num(pm["scoreError"])  # "NaN" with a single iteration
+        r["err"] = num(pm["scoreError"])
+        r["n"] = len([x for fork in pm.get("rawData", []) for x in fork])
         sec = b.get("secondaryMetrics", {})
         if "hung" in sec:
             r["hung"] = sec["hung"]["score"]
@@ -55,11 +72,23 @@ for b in methods:
         r["p50"] = pc["50.0"] * 1e6
         r["p99"] = pc["99.0"] * 1e6
 
-baselines = []
+# Baselines: one JSON line per round; several rounds of a method are averaged.
+rounds = {}
 bp = os.path.join(out, "baselines.jsonl")
 if os.path.exists(bp):
-    baselines = [json.loads(line) for line in open(bp) if line.strip()]
-base = {b["method"]: b for b in baselines}
+    for line in open(bp):
+        if line.strip():
+            b = json.loads(line)
+            rounds.setdefault(b["method"], []).append(b)
+base = {}
+for m, rs in rounds.items():
+    ops = [x["ops_per_s"] for x in rs]
+    base[m] = {"ops": statistics.mean(ops), "lo": min(ops), "hi": max(ops), "rounds": len(rs),
+               "secs": rs[0]["seconds"], "p50": statistics.median(x["p50_us"] for x in rs),
+               "p99": statistics.median(x["p99_us"] for x in rs)}
+
+run = load("run.json") or {}
+
 
 def machine():
     """Where the numbers come from: the report runs right after the benchmarks, on the same machine."""
@@ -68,77 +97,145 @@ def machine():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
+    methods = load("jmh-methods.json")
     jdk = "?"
     if methods:
         jdk = "%s %s (%s)" % (methods[0].get("vmName", ""), methods[0].get("jdkVersion", ""), methods[0].get("vmVersion", ""))
     src = os.path.join(out, "jmh-methods.json")
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(src))) if os.path.exists(src) else "?"
-    return ("%s; %s, %d CPUs; Linux %s; %s; %s" % (when, cpu, os.cpu_count(), platform.release(),
-            os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else "libc ?", jdk))
+    when = run.get("started") or (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(src)))
+                                  if os.path.exists(src) else "?")
+    libc = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else "libc ?"
+    return "%s; %s, %d CPUs; Linux %s; %s; %s" % (when, cpu, os.cpu_count(), platform.release(), libc, jdk)
+
+
+def fmt_err(r):
+    err = r.get("err")
+    if err is None or not r.get("ops"):
+        return "", ""
+    pct = 100 * err / r["ops"]
+    return "%.0f" % err, ("**%.0f%%**" if pct > 10 else "%.0f%%") % pct
+
+
+def table(group):
+    md = ["| method | ops/s | ± (99.9%) | ± % | p50 µs | p99 µs | notes |", "|---|---:|---:|---:|---:|---:|---|"]
+    for key, (label, g) in LABELS.items():
+        if g != group or key not in rows or "ops" not in rows[key]:
+            continue
+        r = rows[key]
+        note = "%d iterations" % r["n"] if r.get("n") else ""
+        if "hung" in r:
+            note = "hung children killed by the 2 s watchdog: %d of %d forks" % (round(r["hung"]), round(r["forks"]))
+        e, pct = fmt_err(r)
+        md.append("| %s | %.0f | %s | %s | %s | %s | %s |" % (label, r["ops"], e, pct,
+                  "%.0f" % r["p50"] if "p50" in r else "", "%.0f" % r["p99"] if "p99" in r else "", note))
+    for m, g in BASELINE_GROUP.items():
+        if g == group and m in base:
+            b = base[m]
+            spread = "; rounds %.0f–%.0f" % (b["lo"], b["hi"]) if b["rounds"] > 1 else ""
+            md.append("| %s | %.0f |  |  | %.0f | %.0f | outside the JVM, %d × %.0f s%s |" % (
+                m, b["ops"], b["p50"], b["p99"], b["rounds"], b["secs"], spread))
+    return md
+
+
+def ops_of(key):
+    if key in rows and "ops" in rows[key]:
+        return rows[key]["ops"]
+    if key in base:
+        return base[key]["ops"]
+    return None
+
+
+def label_of(key):
+    return LABELS[key][0] if key in LABELS else key
+
+
+def ratios(subject, others, targets):
+    s = ops_of(subject)
+    if not s:
+        return []
+    md = ["| %s against | its ops/s | ratio | goal |" % label_of(subject), "|---|---:|---:|---|"]
+    for o in others:
+        v = ops_of(o)
+        if not v:
+            continue
+        ratio = s / v
+        goal = targets.get(o)
+        verdict = "" if goal is None else ("≥ %.2f: %s" % (goal, "met" if ratio >= goal else "**not met**"))
+        md.append("| %s | %.0f | %.2f | %s |" % (label_of(o), v, ratio, verdict))
+    return md
 
 
 md = ["# Benchmark results", ""]
-md.append("Measured " + machine() + ".")
+md.append("Measured %s." % machine())
+if run:
+    md.append("Run mode `%s`; load average before the run: %s, after: %s (1/5/15 min; 2 cores: anything "
+              "near or above 1 means other work shared the machine)." % (
+                  run.get("mode", "?"), run.get("loadavg_before", "?"), " ".join(open("/proc/loadavg").read().split()[:3])))
 md.append("")
-md.append("Create + reap one child that exits at once; every child reaped before the next. "
-          "Higher ops/s is better; latencies from JMH sample-time mode. Generated by `bench/run`"
-          " from the JSON files next to this one.")
+md.append("Every row creates a child and reaps it before the next; stdio is /dev/null for the Java rows and "
+          "`C posix_spawn, daemonkit's work`. ops/s: JMH throughput mode (mean over all iterations of all "
+          "forks), ± its 99.9% confidence interval (**bold** above 10% of the score); p50/p99 from JMH "
+          "sample mode. Generated by `bench/run` from the JSON files next to this one.")
 md.append("")
-md.append("| method | ops/s | ± | p50 µs | p99 µs | notes |")
-md.append("|---|---:|---:|---:|---:|---|")
-for key in LABELS:
-    if key not in rows:
-        continue
-    r = rows[key]
-    note = ""
-    if "hung" in r:
-        note = "hung children killed by the watchdog: %d of %d forks" % (round(r["hung"]), round(r["forks"]))
-    err = r.get("err")
-    md.append("| %s | %.0f | %s | %s | %s | %s |" % (LABELS[key], r.get("ops", 0), "" if err is None else "%.0f" % err,
-              "%.0f" % r["p50"] if "p50" in r else "", "%.0f" % r["p99"] if "p99" in r else "", note))
-for b in baselines:
-    md.append("| %s | %.0f |  | %.0f | %.0f | outside the JVM, %d ops in %.1f s |" % (
-        b["method"], b["ops_per_s"], b["p50_us"], b["p99_us"], b["ops"], b["seconds"]))
+md.append("## Spawn + reap `/bin/true`")
 md.append("")
-
-dk = rows.get("daemonkitSpawnWaitFor", {}).get("ops")
-if dk:
-    md.append("## Ratios (daemonkit spawn + waitFor = 1.00)")
-    md.append("")
-    md.append("| compared with | its ops/s | daemonkit / it |")
-    md.append("|---|---:|---:|")
-    for label, ops in [(LABELS["processBuilderDefault"], rows.get("processBuilderDefault", {}).get("ops")),
-                       ("C posix_spawn /bin/true", base.get("C spawn /bin/true", {}).get("ops_per_s")),
-                       ("C vfork+exec", base.get("C vfork+exec", {}).get("ops_per_s")),
-                       ("C fork+_exit (no exec)", base.get("C fork+_exit", {}).get("ops_per_s")),
-                       ("Python os.posix_spawn", base.get("Python os.posix_spawn", {}).get("ops_per_s"))]:
-        if ops:
-            md.append("| %s | %.0f | %.2f |" % (label, ops, dk / ops))
-    md.append("")
+md.append("![spawn](throughput.svg)")
+md.append("")
+md += table("spawn")
+md.append("")
+md += ratios("daemonkitSpawnWaitFor",
+             ["C posix_spawn, daemonkit's work", "C posix_spawn", "C vfork+exec", "Python os.posix_spawn"] + PEERS,
+             {"C posix_spawn, daemonkit's work": 0.95, **{p: 1.0 for p in PEERS}})
+md.append("")
+md.append("## Fork + reap (the child only exits)")
+md.append("")
+md.append("![fork](fork.svg)")
+md.append("")
+md += table("fork")
+md.append("")
+md += ratios("daemonkitForkExit", ["C fork+_exit", "C vfork+_exit", "cloneCopyingPageTables", "rawForkWithWatchdog"],
+             {"C fork+_exit": 1.0, "C vfork+_exit": 0.8})
+md.append("")
 
 heap = load("jmh-heap.json")
 if heap:
-    md.append("## Heap scaling (throughput, ops/s, with that much touched heap)")
+    md.append("## Heap scaling (ops/s with that much heap allocated and touched)")
     md.append("")
     sizes = sorted({int(b["params"]["heapMiB"]) for b in heap})
-    md.append("| method | " + " | ".join("%d MiB" % s for s in sizes) + " |")
-    md.append("|---|" + "---:|" * len(sizes))
+    md.append("| method | " + " | ".join("%d MiB" % s for s in sizes) + " | lowest / highest |")
+    md.append("|---|" + "---:|" * (len(sizes) + 1))
     by = {}
     for b in heap:
         by.setdefault(name(b), {})[int(b["params"]["heapMiB"])] = b["primaryMetric"]["score"]
+    hp = os.path.join(out, "baselines-heap.jsonl")
+    if os.path.exists(hp):
+        for line in open(hp):
+            if line.strip():
+                c = json.loads(line)
+                if int(c["touched_mib"]) in sizes:
+                    by.setdefault(c["method"], {})[int(c["touched_mib"])] = c["ops_per_s"]
     for key, vals in by.items():
-        md.append("| %s | " % LABELS.get(key, key) + " | ".join("%.0f" % vals.get(s, 0) for s in sizes) + " |")
+        flat = min(vals.values()) / max(vals.values()) if max(vals.values()) else 0
+        md.append("| %s | " % label_of(key) + " | ".join("%.0f" % vals.get(s, 0) for s in sizes) + " | %.2f |" % flat)
+    md.append("")
+    md.append("Goal for daemonkit forkExit: flat within 10% (lowest / highest ≥ 0.90). The C rows touch the same "
+              "amount of malloc'ed memory before their loop: how much the kernel itself slows down with a big "
+              "address space.")
+    md.append("")
+    series = [(label_of(k), [(s, v[s]) for s in sizes if s in v]) for k, v in by.items()]
+    line_chart(series, "create + reap ops/s against touched heap (MiB), log scale", os.path.join(out, "heap.svg"))
+    md.append("![heap](heap.svg)")
     md.append("")
 
 threads = load("jmh-threads.json")
 if threads:
-    md.append("## Two spawning threads (throughput, ops/s, both threads together)")
+    md.append("## Two creating threads (ops/s, both threads together)")
     md.append("")
     md.append("| method | 1 thread | 2 threads |")
     md.append("|---|---:|---:|")
     for b in threads:
         one = rows.get(name(b), {}).get("ops", 0)
-        md.append("| %s | %.0f | %.0f |" % (LABELS.get(name(b), name(b)), one, b["primaryMetric"]["score"]))
+        md.append("| %s | %.0f | %.0f |" % (label_of(name(b)), one, b["primaryMetric"]["score"]))
     md.append("")
 
 zp = os.path.join(out, "zombies.json")
@@ -185,29 +282,16 @@ else:
     md.append("")
 
 
-def bar_chart(items, title, path):
-    w, lh, left = 820, 26, 330
-    h = 50 + lh * len(items)
-    mx = max(v for _, v in items) or 1
-    s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (w, h),
-         '<rect width="100%" height="100%" fill="white"/>',
-         '<text x="10" y="20" font-size="14" font-weight="bold">%s</text>' % title]
-    for i, (label, v) in enumerate(items):
-        y = 35 + i * lh
-        bw = (w - left - 90) * v / mx
-        color = "#2b6cb0" if label.startswith("daemonkit") else "#999999" if label.startswith(("C ", "Python")) else "#dd6b20"
-        s.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left - 8, y + 15, label))
-        s.append('<rect x="%d" y="%d" width="%.1f" height="18" fill="%s"/>' % (left, y + 2, bw, color))
-        s.append('<text x="%.1f" y="%d">%.0f/s</text>' % (left + bw + 5, y + 15, v))
-    s.append("</svg>")
-    open(path, "w").write("\n".join(s))
+def chart_items(group):
+    items = [(label, rows[k]["ops"]) for k, (label, g) in LABELS.items() if g == group and "ops" in rows.get(k, {})]
+    items += [(m, base[m]["ops"]) for m, g in BASELINE_GROUP.items() if g == group and m in base]
+    return items
 
 
-items = [(LABELS[k], rows[k]["ops"]) for k in LABELS if k in rows and "ops" in rows[k]]
-items += [(b["method"], b["ops_per_s"]) for b in baselines]
-if items:
-    bar_chart(items, "create + reap throughput (ops/s, higher is better)", os.path.join(out, "throughput.svg"))
-    md.insert(4, "![throughput](throughput.svg)\n")
+if chart_items("spawn"):
+    bar_chart(chart_items("spawn"), "spawn + reap /bin/true (ops/s, higher is better)", os.path.join(out, "throughput.svg"))
+if chart_items("fork"):
+    bar_chart(chart_items("fork"), "fork + reap, child only exits (ops/s, higher is better)", os.path.join(out, "fork.svg"))
 
 if z and z["curve"]:
     pts = z["curve"]

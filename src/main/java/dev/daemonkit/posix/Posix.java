@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.internal.libc.Abi;
 import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.internal.libc.VforkExit;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -335,25 +336,28 @@ public final class Posix {
         return waitid(Abi.P_PIDFD, pidfd, pid, options);
     }
 
+    /** waitid's siginfo_t, one per thread: reaping allocates no native memory. */
+    private static final ThreadLocal<MemorySegment> SIGINFO =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Abi.SIGINFO_SIZE, 8));
+
     private static WaitStatus waitid(int idtype, int id, int pidForMiss, int options) throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(Abi.SIGINFO_SIZE, 8);
-            Libc.waitid(idtype, id, info, Abi.WEXITED | options);
-            int pid = info.get(JAVA_INT, Abi.SIGINFO_PID_OFFSET);
-            if (pid == 0) {
-                return new WaitStatus.StillAlive(pidForMiss);
-            }
-            int code = info.get(JAVA_INT, Abi.SIGINFO_CODE_OFFSET);
-            int status = info.get(JAVA_INT, Abi.SIGINFO_STATUS_OFFSET);
-            return switch (code) {
-                case Abi.CLD_EXITED -> new WaitStatus.Exited(pid, status);
-                case Abi.CLD_KILLED -> new WaitStatus.Signaled(pid, status, false);
-                case Abi.CLD_DUMPED -> new WaitStatus.Signaled(pid, status, true);
-                case Abi.CLD_STOPPED, Abi.CLD_TRAPPED -> new WaitStatus.Stopped(pid, status);
-                case Abi.CLD_CONTINUED -> new WaitStatus.Continued(pid);
-                default -> throw new IllegalStateException("waitid: unknown si_code " + code + " for pid " + pid);
-            };
+        MemorySegment info = SIGINFO.get();
+        info.fill((byte) 0); // a WNOHANG miss leaves it untouched: si_pid must read 0
+        Libc.waitid(idtype, id, info, Abi.WEXITED | options);
+        int pid = info.get(JAVA_INT, Abi.SIGINFO_PID_OFFSET);
+        if (pid == 0) {
+            return new WaitStatus.StillAlive(pidForMiss);
         }
+        int code = info.get(JAVA_INT, Abi.SIGINFO_CODE_OFFSET);
+        int status = info.get(JAVA_INT, Abi.SIGINFO_STATUS_OFFSET);
+        return switch (code) {
+            case Abi.CLD_EXITED -> new WaitStatus.Exited(pid, status);
+            case Abi.CLD_KILLED -> new WaitStatus.Signaled(pid, status, false);
+            case Abi.CLD_DUMPED -> new WaitStatus.Signaled(pid, status, true);
+            case Abi.CLD_STOPPED, Abi.CLD_TRAPPED -> new WaitStatus.Stopped(pid, status);
+            case Abi.CLD_CONTINUED -> new WaitStatus.Continued(pid);
+            default -> throw new IllegalStateException("waitid: unknown si_code " + code + " for pid " + pid);
+        };
     }
 
     // ------------------------------------------------------------ pidfd
@@ -512,23 +516,43 @@ public final class Posix {
         Libc._exit(status);
     }
 
-    private static final long FORK_EXIT_STACK = 64 * 1024;
-
     /**
-     * Creates a child process that exits at once with {@code status}, without running any Java code:
-     * clone(2) through glibc with {@code fn = _exit}, so the child executes only libc's _exit on a
-     * private copy of a small stack. This is the safe form of "fork, then _exit" in a JVM: it cannot
-     * hang on a lock held by another JVM thread, because the child never returns into the JVM.
-     * The child must be reaped like any other (its exit status is {@code status}).
+     * Creates a child process that exits at once with {@code status}, without running any Java
+     * code, at the speed of C's vfork: glibc's clone(2) with {@code CLONE_VM | CLONE_VFORK | SIGCHLD}
+     * and {@code fn = _exit}, on a small stack segment of the calling thread's own, with every
+     * signal blocked in the calling thread for the duration (the previous mask is restored
+     * afterwards). The child shares the JVM's memory instead of copying its page tables, so the
+     * cost does not grow with the heap; it executes only glibc's clone trampoline and
+     * {@code _exit}, so it can neither hang on a lock held by another JVM thread nor run a JVM
+     * signal handler. The calling thread is suspended until the child has exited (microseconds);
+     * other threads run on. The hazards and why each is covered are spelled out in
+     * {@code dev.daemonkit.internal.libc.VforkExit}.
+     *
+     * <p>The child must be reaped like any other (its exit status is {@code status & 0xff}). When
+     * this returns, the child has let go of the JVM's memory and is exiting; waitpid collects it.
      *
      * @return the child's pid
      */
     public static int forkExit(int status) throws PosixException {
+        return VforkExit.exitChild(status);
+    }
+
+    private static final long COPYING_STACK = 64 * 1024;
+
+    /**
+     * The same child as {@link #forkExit(int)} made the fork way: clone(2) with {@code fn = _exit}
+     * but without {@code CLONE_VM}, so the kernel copies the JVM's page tables for the child.
+     * Kept as a measured baseline: it shows what fork() itself costs a JVM, growing with the heap.
+     * Prefer {@link #forkExit(int)}.
+     *
+     * @return the child's pid
+     */
+    public static int forkExitCopyingPageTables(int status) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment stack = a.allocate(FORK_EXIT_STACK, 16);
+            MemorySegment stack = a.allocate(COPYING_STACK, 16);
             // Stacks grow down on both targets: pass the aligned top. The child writes to its own
             // copy of this memory (no CLONE_VM), so freeing it here afterwards is fine.
-            MemorySegment top = stack.asSlice(FORK_EXIT_STACK - 64, 0);
+            MemorySegment top = stack.asSlice(COPYING_STACK - 64, 0);
             return Libc.cloneExit(top, status);
         }
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A child started by {@link Spawn}: its pid, a pidfd (Linux 5.3+) that names exactly this process,
@@ -39,10 +40,16 @@ public final class ChildProcess implements AutoCloseable {
     private final Object fdLock = new Object();
     private int pidfd;
     private int pidfdUsers;
+    private final Reaper reaper;
+    /** Set once the reaper thread polls this child's pidfd. */
+    private volatile boolean watched;
+    /** Threads blocked in waitFor()'s waitid: the reaper thread leaves the child to them. */
+    private final AtomicInteger waiters = new AtomicInteger();
 
-    private ChildProcess(int pid, int pidfd, List<String> command, int[] parentEnds) {
+    private ChildProcess(int pid, int pidfd, List<String> command, Reaper reaper, int[] parentEnds) {
         this.pid = pid;
         this.pidfd = pidfd;
+        this.reaper = reaper;
         this.command = command;
         this.stdin = parentEnds[0] >= 0 ? new FdStreams.Out(parentEnds[0]) : OutputStream.nullOutputStream();
         this.stdout = parentEnds[1] >= 0 ? new FdStreams.In(parentEnds[1]) : InputStream.nullInputStream();
@@ -58,7 +65,7 @@ public final class ChildProcess implements AutoCloseable {
             // ENOSYS on kernels before 5.3: fall back to waitpid on the pid.
             pidfd = -1;
         }
-        ChildProcess c = new ChildProcess(pid, pidfd, command, parentEnds);
+        ChildProcess c = new ChildProcess(pid, pidfd, command, reaper, parentEnds);
         reaper.register(c);
         return c;
     }
@@ -102,6 +109,7 @@ public final class ChildProcess implements AutoCloseable {
      */
     public WaitStatus waitFor() throws InterruptedException {
         if (!exit.isDone() && acquirePidfd()) {
+            waiters.incrementAndGet();
             try {
                 complete(Posix.waitidPidfd(pidfd, pid, 0));
             } catch (PosixException e) {
@@ -111,6 +119,7 @@ public final class ChildProcess implements AutoCloseable {
                     exit.completeExceptionally(e);
                 }
             } finally {
+                waiters.decrementAndGet();
                 releasePidfd();
             }
         }
@@ -123,6 +132,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /** Waits at most {@code timeout}; empty if the child is still running then. */
     public Optional<WaitStatus> waitFor(Duration timeout) throws InterruptedException {
+        reaper.expedite(this);
         try {
             return Optional.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
@@ -156,6 +166,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /** Completes with the exit status; a copy, so callers cannot complete it themselves. */
     public CompletableFuture<WaitStatus> onExit() {
+        reaper.expedite(this);
         return exit.copy();
     }
 
@@ -246,6 +257,23 @@ public final class ChildProcess implements AutoCloseable {
                 closePidfd();
             }
         }
+    }
+
+    boolean hasPidfd() {
+        return pidfd >= 0;
+    }
+
+    /** Whether a thread is reaping this child in waitFor() right now. */
+    boolean hasWaiter() {
+        return waiters.get() > 0;
+    }
+
+    boolean isWatched() {
+        return watched;
+    }
+
+    void markWatched() {
+        watched = true;
     }
 
     /** The raw pidfd for the reaper's poll set; only valid between acquire and release. */

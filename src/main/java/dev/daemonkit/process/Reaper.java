@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -29,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * background thread polling their pidfds and calling waitid(P_PIDFD) for the ones that became
  * readable. It never calls waitpid(-1), so it coexists with the JDK's own reaper for
  * {@link ProcessBuilder} children. (Kernels without pidfd fall back to one waiting thread per child.)
+ * A new child is handed to that thread after a grace period of {@link #GRACE_MILLIS} ms, or at once
+ * when someone asks for {@link ChildProcess#onExit()}: most children are reaped by the thread that
+ * waits for them ({@link ChildProcess#waitFor()}), and waking the reaper for each of those cost
+ * two context switches and a race for the exit status per spawn. A child nobody waits for is
+ * still reaped, at most the grace period after it exits.
  *
  * <p><b>Own-all-children mode</b> ({@link #ownAllChildren(Consumer)}): for a process that is a
  * subreaper ({@code Posix.setChildSubreaper(true)}) or PID 1 and therefore inherits orphans. One
@@ -50,7 +56,18 @@ public final class Reaper {
 
     private final boolean ownAllMode;
     private final Consumer<WaitStatus> unknownChildListener;
-    private final ConcurrentLinkedQueue<ChildProcess> incoming = new ConcurrentLinkedQueue<>();
+    /** How long a new child may go unwatched by the reaper thread (its waiter usually reaps it first). */
+    static final long GRACE_MILLIS = 50;
+
+    /** A spawned child waiting to be watched, and when it was registered. */
+    private record Pending(ChildProcess child, long registeredNanos) {
+    }
+
+    private final ConcurrentLinkedQueue<Pending> incoming = new ConcurrentLinkedQueue<>();
+    /** True while the reaper thread blocks with no timeout: only then does a new child need a wake-up. */
+    private final AtomicBoolean idle = new AtomicBoolean();
+    /** Someone waits on onExit(): watch every pending child now, not after the grace period. */
+    private final AtomicBoolean urgent = new AtomicBoolean();
     private final int wakeRead;
     private final int wakeWrite;
     private final ReentrantLock idleLock = new ReentrantLock();
@@ -126,11 +143,22 @@ public final class Reaper {
             }
             return;
         }
-        if (c.acquirePidfd()) {
-            incoming.add(c);
-            wake();
+        if (c.hasPidfd()) {
+            incoming.add(new Pending(c, System.nanoTime()));
+            if (idle.compareAndSet(true, false)) {
+                wake();
+            }
         } else {
             startFallbackWaiter(c);
+        }
+    }
+
+    /** Called when someone waits for the future: the reaper thread must watch the child now. */
+    void expedite(ChildProcess c) {
+        if (!ownAllMode && !c.isWatched() && !c.isDone() && c.hasPidfd()) {
+            urgent.set(true);
+            idle.set(false);
+            wake();
         }
     }
 
@@ -152,54 +180,120 @@ public final class Reaper {
     // ------------------------------------------------------------ pidfd mode
 
     private void runPidfdLoop() {
-        List<ChildProcess> watched = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment drain = arena.allocate(256);
-            int capacity = 64;
-            MemorySegment fds = arena.allocate(8L * capacity, 8);
+            PollSet set = new PollSet(arena);
             while (true) {
-                for (ChildProcess c; (c = incoming.poll()) != null; ) {
-                    watched.add(c);
-                }
-                int n = watched.size() + 1;
-                if (n > capacity) {
-                    capacity = Math.max(n, capacity * 2);
-                    fds = arena.allocate(8L * capacity, 8);
-                }
-                setPollFd(fds, 0, wakeRead);
-                for (int i = 0; i < watched.size(); i++) {
-                    setPollFd(fds, i + 1, watched.get(i).rawPidfd());
-                }
-                int ready = Libc.poll(fds, n, -1);
-                if (ready <= 0) {
-                    continue;
-                }
-                if (fds.get(JAVA_SHORT, 6) != 0) {
-                    try {
-                        while (Libc.read(wakeRead, drain, drain.byteSize()) > 0) {
-                            // drain all wake-ups
-                        }
-                    } catch (PosixException e) {
-                        // EAGAIN: drained
-                    }
-                }
-                List<ChildProcess> done = new ArrayList<>();
-                for (int i = 0; i < watched.size(); i++) {
-                    if (fds.get(JAVA_SHORT, 8L * (i + 1) + 6) != 0) {
-                        ChildProcess c = watched.get(i);
-                        if (reapByPidfd(c)) {
-                            done.add(c);
-                        }
-                    }
-                }
-                for (ChildProcess c : done) {
-                    watched.remove(c);
-                    c.releasePidfd();
-                }
+                pollOnce(set);
             }
         } catch (Throwable t) {
             LOG.error("the reaper thread failed; children may stay zombies until the JVM exits", t);
         }
+    }
+
+    /** The reaper thread's poll state: the watched children and their pollfd array. */
+    private static final class PollSet {
+        final Arena arena;
+        final List<ChildProcess> watched = new ArrayList<>();
+        final MemorySegment drain;
+        MemorySegment fds;
+        int capacity = 64;
+
+        PollSet(Arena arena) {
+            this.arena = arena;
+            this.drain = arena.allocate(256);
+            this.fds = arena.allocate(8L * capacity, 8);
+        }
+    }
+
+    /**
+     * One round of the reaper thread: adopt pending children, poll, reap. A method of its own, not
+     * the body of the endless loop, so that the JIT compiles it after a few hundred rounds; a loop
+     * that turns a few dozen times a second would otherwise stay in the interpreter for minutes.
+     */
+    private void pollOnce(PollSet set) throws PosixException {
+        List<ChildProcess> watched = set.watched;
+        int timeout = adoptIncoming(watched);
+        int n = watched.size() + 1;
+        if (n > set.capacity) {
+            set.capacity = Math.max(n, set.capacity * 2);
+            set.fds = set.arena.allocate(8L * set.capacity, 8);
+        }
+        MemorySegment fds = set.fds;
+        setPollFd(fds, 0, wakeRead);
+        for (int i = 0; i < watched.size(); i++) {
+            setPollFd(fds, i + 1, watched.get(i).rawPidfd());
+        }
+        if (timeout < 0) {
+            // Block without a timeout only once spawners know they must wake us.
+            idle.set(true);
+            if (!incoming.isEmpty() || urgent.get()) {
+                idle.set(false);
+                return;
+            }
+        }
+        int ready = Libc.poll(fds, n, timeout);
+        idle.set(false);
+        if (ready <= 0) {
+            return;
+        }
+        if (fds.get(JAVA_SHORT, 6) != 0) {
+            // One read empties the pipe unless it held a full buffer of wake-ups; reading until
+            // EAGAIN would throw (and fill in a stack trace) on every wake-up.
+            try {
+                while (Libc.read(wakeRead, set.drain, set.drain.byteSize()) == set.drain.byteSize()) {
+                    // more wake-ups may be queued
+                }
+            } catch (PosixException e) {
+                // EAGAIN: drained
+            }
+        }
+        List<ChildProcess> done = null;
+        for (int i = 0; i < watched.size(); i++) {
+            if (fds.get(JAVA_SHORT, 8L * (i + 1) + 6) != 0) {
+                ChildProcess c = watched.get(i);
+                if (reapByPidfd(c)) {
+                    if (done == null) {
+                        done = new ArrayList<>();
+                    }
+                    done.add(c);
+                }
+            }
+        }
+        if (done != null) {
+            for (ChildProcess c : done) {
+                watched.remove(c);
+                c.releasePidfd();
+            }
+        }
+    }
+
+    /**
+     * Moves pending children into the watched list: all of them once the oldest has waited the
+     * grace period (or on an urgent request), skipping those already reaped by their waiter.
+     *
+     * @return the poll timeout in ms until the next adoption is due, or -1 if nothing is pending
+     */
+    private int adoptIncoming(List<ChildProcess> watched) {
+        Pending oldest = incoming.peek();
+        if (oldest == null) {
+            urgent.set(false);
+            return -1;
+        }
+        // poll's timeout may end a little early: within a millisecond of the grace period counts,
+        // rather than one more round of sleeping 1 ms.
+        long dueInNanos = GRACE_MILLIS * 1_000_000 - (System.nanoTime() - oldest.registeredNanos());
+        if (!urgent.getAndSet(false) && dueInNanos > 1_000_000) {
+            return (int) ((dueInNanos + 999_999) / 1_000_000);
+        }
+        for (Pending p; (p = incoming.poll()) != null; ) {
+            ChildProcess c = p.child();
+            // A thread blocked in waitFor() reaps its child itself, always: no need to watch it.
+            if (!c.hasWaiter() && c.acquirePidfd()) {
+                c.markWatched();
+                watched.add(c);
+            }
+        }
+        return -1;
     }
 
     private static void setPollFd(MemorySegment fds, int index, int fd) {
@@ -209,8 +303,11 @@ public final class Reaper {
         fds.set(JAVA_SHORT, off + 6, (short) 0);
     }
 
-    /** True when the child is done (reaped here or elsewhere). */
+    /** True when the child is done (reaped here or elsewhere) or is being reaped by its waiter. */
     private static boolean reapByPidfd(ChildProcess c) {
+        if (c.hasWaiter()) {
+            return true; // racing it for the status would only make one of us fail with ECHILD
+        }
         try {
             WaitStatus s = Posix.waitidPidfd(c.rawPidfd(), c.pid(), Posix.WNOHANG);
             if (s.isTerminated()) {

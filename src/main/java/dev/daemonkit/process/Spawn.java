@@ -2,7 +2,6 @@ package dev.daemonkit.process;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.internal.libc.Abi;
 import dev.daemonkit.internal.libc.Libc;
@@ -255,7 +254,7 @@ public final class Spawn {
      */
     public ChildProcess start() throws PosixException {
         Map<String, String> env = environment != null ? environment : null;
-        String program = resolveProgram(env);
+        String program = resolveProgram(env, false);
         List<String> argvList = command;
         if (parentDeathSignal != null) {
             String setpriv;
@@ -269,76 +268,38 @@ public final class Spawn {
             argvList = wrapped;
             program = setpriv;
         }
-        checkDirectory();
         Reaper r = reaper != null ? reaper : Reaper.shared();
 
         List<Integer> closeInParent = new ArrayList<>();   // child ends of pipes, temp dups
         List<Integer> closeOnFailure = new ArrayList<>();  // parent ends of pipes
         int[] parentEnds = {-1, -1, -1};
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = arena.allocate(Abi.POSIX_SPAWNATTR_SIZE, 8);
-            MemorySegment fa = arena.allocate(Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE, 8);
-            Libc.posix_spawnattr_init(attr);
-            Libc.posix_spawn_file_actions_init(fa);
+            SpawnAttributes.Settings settings =
+                    new SpawnAttributes.Settings(resetSignals, keepIgnoredMask, resetIds, newSession, newProcessGroup);
+            MemorySegment attr = SpawnAttributes.of(settings, arena);
+            String dir = directory != null ? directory.toAbsolutePath().toString() : null;
+            SpawnFileActions.Settings fixed =
+                    SpawnFileActions.Settings.of(stdin, stdout, stderr, redirectErrorStream, !passedFds.isEmpty(), dir);
+            MemorySegment shared = fixed == null ? null : SpawnFileActions.of(fixed, (a, f) -> {
+                List<Integer> none = new ArrayList<>();
+                addFileActions(a, f, dir, new int[] {-1, -1, -1}, none);
+                if (!none.isEmpty()) {
+                    throw new IllegalStateException("fixed file actions created descriptors " + none);
+                }
+            });
+            MemorySegment fa = shared;
+            if (fa == null) {
+                fa = arena.allocate(Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE, 8);
+                Libc.posix_spawn_file_actions_init(fa);
+            }
             try {
-                short flags = 0;
-                if (resetSignals) {
-                    MemorySegment all = arena.allocate(Abi.SIGSET_SIZE, 8);
-                    // Every signal but SIGKILL(9), SIGSTOP(19) and glibc's internal 32/33.
-                    long bits = ~0L & ~(1L << 8) & ~(1L << 18) & ~(1L << 31) & ~(1L << 32) & ~keepIgnoredMask;
-                    all.set(JAVA_LONG, 0, bits);
-                    Libc.posix_spawnattr_setsigdefault(attr, all);
-                    Libc.posix_spawnattr_setsigmask(attr, arena.allocate(Abi.SIGSET_SIZE, 8));
-                    flags |= Abi.POSIX_SPAWN_SETSIGDEF | Abi.POSIX_SPAWN_SETSIGMASK;
-                }
-                if (resetIds) {
-                    flags |= Abi.POSIX_SPAWN_RESETIDS;
-                }
-                if (newSession) {
-                    flags |= Abi.POSIX_SPAWN_SETSID;
-                } else if (newProcessGroup) {
-                    Libc.posix_spawnattr_setpgroup(attr, 0);
-                    flags |= Abi.POSIX_SPAWN_SETPGROUP;
-                }
-                Libc.posix_spawnattr_setflags(attr, flags);
-
-                Redirect err = redirectErrorStream ? stdout : stderr;
-                parentEnds[0] = addStdio(arena, fa, 0, stdin, closeInParent);
-                parentEnds[1] = addStdio(arena, fa, 1, stdout, closeInParent);
-                if (redirectErrorStream) {
-                    Libc.posix_spawn_file_actions_adddup2(fa, 1, 2);
-                } else {
-                    parentEnds[2] = addStdio(arena, fa, 2, err, closeInParent);
+                if (shared == null) {
+                    addFileActions(arena, fa, dir, parentEnds, closeInParent);
                 }
                 for (int e : parentEnds) {
                     if (e >= 0) {
                         closeOnFailure.add(e);
                     }
-                }
-                int maxChildFd = 2;
-                for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
-                    maxChildFd = Math.max(maxChildFd, p.getKey());
-                }
-                // Duplicate passed fds above every target number first, so one mapping can never
-                // clobber the source of another; dup2 then clears close-on-exec on the target.
-                for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
-                    int tmp = Libc.dupCloexecAbove(p.getValue(), maxChildFd + 1);
-                    closeInParent.add(tmp);
-                    Libc.posix_spawn_file_actions_adddup2(fa, tmp, p.getKey());
-                }
-                // Below the highest target, close what is not a target (an fd of ours without
-                // close-on-exec would leak otherwise); above it, closefrom does the rest.
-                for (int fd = 3; fd < maxChildFd; fd++) {
-                    if (!passedFds.containsKey(fd)) {
-                        Libc.posix_spawn_file_actions_addclose(fa, fd);
-                    }
-                }
-                if (Libc.hasAddClosefrom()) {
-                    Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
-                }
-                if (directory != null) {
-                    String d = directory.toAbsolutePath().toString();
-                    Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(d), d);
                 }
 
                 MemorySegment argv = cStringArray(arena, argvList);
@@ -354,7 +315,11 @@ public final class Spawn {
                     oldMask = Libc.umask(umask);
                 }
                 try {
-                    pid = Libc.posix_spawn(false, command.get(0), fa, attr, argv, envp, path, pidOut);
+                    try {
+                        pid = Libc.posix_spawn(false, command.get(0), fa, attr, argv, envp, path, pidOut);
+                    } catch (PosixException e) {
+                        throw explain(env, e);
+                    }
                     return ChildProcess.started(pid, command, r, parentEnds);
                 } finally {
                     if (oldMask != null) {
@@ -372,9 +337,52 @@ public final class Spawn {
                 for (int fd : closeInParent) {
                     closeQuietly(fd);
                 }
-                Libc.posix_spawn_file_actions_destroy(fa);
-                Libc.posix_spawnattr_destroy(attr);
+                if (shared == null) {
+                    Libc.posix_spawn_file_actions_destroy(fa);
+                }
+                SpawnAttributes.release(settings, attr);
             }
+        }
+    }
+
+    /**
+     * Adds the child's file actions: stdio, passed fds, closing everything else, the directory.
+     * Pipe ends for the parent go into {@code parentEnds}; descriptors to close in the parent after
+     * the spawn (child ends, temporary duplicates) into {@code closeInParent}.
+     */
+    private void addFileActions(Arena arena, MemorySegment fa, String dir, int[] parentEnds, List<Integer> closeInParent)
+            throws PosixException {
+        Redirect err = redirectErrorStream ? stdout : stderr;
+        parentEnds[0] = addStdio(arena, fa, 0, stdin, closeInParent);
+        parentEnds[1] = addStdio(arena, fa, 1, stdout, closeInParent);
+        if (redirectErrorStream) {
+            Libc.posix_spawn_file_actions_adddup2(fa, 1, 2);
+        } else {
+            parentEnds[2] = addStdio(arena, fa, 2, err, closeInParent);
+        }
+        int maxChildFd = 2;
+        for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
+            maxChildFd = Math.max(maxChildFd, p.getKey());
+        }
+        // Duplicate passed fds above every target number first, so one mapping can never
+        // clobber the source of another; dup2 then clears close-on-exec on the target.
+        for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
+            int tmp = Libc.dupCloexecAbove(p.getValue(), maxChildFd + 1);
+            closeInParent.add(tmp);
+            Libc.posix_spawn_file_actions_adddup2(fa, tmp, p.getKey());
+        }
+        // Below the highest target, close what is not a target (an fd of ours without
+        // close-on-exec would leak otherwise); above it, closefrom does the rest.
+        for (int fd = 3; fd < maxChildFd; fd++) {
+            if (!passedFds.containsKey(fd)) {
+                Libc.posix_spawn_file_actions_addclose(fa, fd);
+            }
+        }
+        if (Libc.hasAddClosefrom()) {
+            Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
+        }
+        if (dir != null) {
+            Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(dir), dir);
         }
     }
 
@@ -394,7 +402,6 @@ public final class Spawn {
                 String p = t.file().toAbsolutePath().toString();
                 int flags = fd == 0 ? Abi.O_RDONLY
                         : Abi.O_WRONLY | Abi.O_CREAT | (t.append() ? Abi.O_APPEND : Abi.O_TRUNC);
-                checkRedirectFile(t.file(), fd);
                 Libc.posix_spawn_file_actions_addopen(fa, fd, arena.allocateFrom(p), p, flags, 0644);
                 return -1;
             }
@@ -407,6 +414,26 @@ public final class Spawn {
                 return parentEnd;
             }
         }
+    }
+
+    /**
+     * posix_spawn failed: the errno (ENOENT, EACCES, ENOTDIR…) may come from the exec, the working
+     * directory or a redirect file. These checks, kept off the fast path, name which one.
+     */
+    private PosixException explain(Map<String, String> env, PosixException failure) {
+        try {
+            checkDirectory();
+            resolveProgram(env, true);
+            Redirect[] std = {stdin, stdout, redirectErrorStream ? stdout : stderr};
+            for (int fd = 0; fd < 3; fd++) {
+                if (std[fd] instanceof Redirect.ToFile t) {
+                    checkRedirectFile(t.file(), fd);
+                }
+            }
+        } catch (PosixException specific) {
+            return specific;
+        }
+        return failure;
     }
 
     private static void checkRedirectFile(Path file, int fd) throws PosixException {
@@ -443,22 +470,28 @@ public final class Spawn {
      * @throws PosixException ENOENT (not found) or EACCES (not executable), naming the program
      */
     public static String findProgram(String program) throws PosixException {
-        return of(program).resolveProgram(null);
+        return of(program).resolveProgram(null, true);
     }
 
-    /** Resolves the program as execvp would, but against the child's PATH. */
-    private String resolveProgram(Map<String, String> env) throws PosixException {
+    /**
+     * Resolves the program as execvp would, but against the child's PATH. A program with a slash
+     * is only checked for existence and permission when {@code checkFiles} is set: on the fast
+     * path posix_spawn itself reports ENOENT/EACCES, and {@link #explain} names the culprit.
+     */
+    private String resolveProgram(Map<String, String> env, boolean checkFiles) throws PosixException {
         String program = command.get(0);
         if (program.contains("/") || !searchPath) {
             // A relative program is relative to the child's directory when one is set (the child
             // execs after its chdir), else to user.dir — made absolute, because the kernel's cwd
             // of a daemonized JVM is "/" while Java keeps resolving against the launch directory.
             Path p = directory != null ? directory.toAbsolutePath().resolve(program) : Path.of(program).toAbsolutePath();
-            if (!Files.exists(p)) {
-                throw Libc.error("posix_spawn(" + program + ")", Errno.ENOENT.number());
-            }
-            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw Libc.error("posix_spawn(" + program + ")", Errno.EACCES.number());
+            if (checkFiles) {
+                if (!Files.exists(p)) {
+                    throw Libc.error("posix_spawn(" + program + ")", Errno.ENOENT.number());
+                }
+                if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                    throw Libc.error("posix_spawn(" + program + ")", Errno.EACCES.number());
+                }
             }
             return p.toString();
         }

@@ -50,7 +50,7 @@ public final class Libc {
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    private static MemorySegment symbol(String name) {
+    static MemorySegment symbol(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsupportedOperationException(
                 "libc has no symbol " + name + " (daemonkit needs glibc >= 2.29 on Linux)"));
     }
@@ -59,7 +59,6 @@ public final class Libc {
         return LOOKUP.find(name);
     }
 
-    /** A handle whose first parameter is the errno capture segment. */
     /**
      * A downcall handle linked on first use. Linking costs several milliseconds per function
      * shape, and a CLI command uses a handful of the ~70 bindings: linking all of them eagerly
@@ -98,22 +97,26 @@ public final class Libc {
         return new Downcall(name, fd, opts);
     }
 
-    private static MethodHandle withErrno(String name, FunctionDescriptor fd, Linker.Option... more) {
+    static MethodHandle withErrno(String name, FunctionDescriptor fd, Linker.Option... more) {
         Linker.Option[] opts = new Linker.Option[more.length + 1];
         opts[0] = CAPTURE_ERRNO;
         System.arraycopy(more, 0, opts, 1, more.length);
         return LINKER.downcallHandle(symbol(name), fd, opts);
     }
 
-    private static MethodHandle plain(String name, FunctionDescriptor fd, Linker.Option... opts) {
+    static MethodHandle plain(String name, FunctionDescriptor fd, Linker.Option... opts) {
         return LINKER.downcallHandle(symbol(name), fd, opts);
     }
+
+    /** waitpid's status word, one per thread: reaping thousands of children a second allocates nothing. */
+    private static final ThreadLocal<MemorySegment> WAIT_STATUS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(JAVA_INT));
 
     private static MemorySegment capture() {
         return CAPTURE.get();
     }
 
-    private static int errno(MemorySegment capture) {
+    static int errno(MemorySegment capture) {
         return (int) ERRNO.get(capture, 0L);
     }
 
@@ -126,7 +129,7 @@ public final class Libc {
         return new PosixException(call, errnoValue, strerror(errnoValue));
     }
 
-    private static RuntimeException unexpected(Throwable t) {
+    static RuntimeException unexpected(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }
@@ -520,8 +523,8 @@ public final class Libc {
      */
     public static long waitpid(int pid, int options) throws PosixException {
         MemorySegment c = capture();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment status = a.allocate(JAVA_INT);
+        MemorySegment status = WAIT_STATUS.get();
+        try {
             while (true) {
                 int r = (int) WAITPID.get().invokeExact(c, pid, status, options);
                 if (r == -1) {
