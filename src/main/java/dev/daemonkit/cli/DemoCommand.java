@@ -1,6 +1,8 @@
 package dev.daemonkit.cli;
 
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.process.ChildProcess;
@@ -102,18 +104,18 @@ final class DemoCommand implements Command {
 
     private static int orphanOnce(PrintStream out, boolean subreaper) throws Exception {
         int me = Posix.getpid();
-        boolean wasSubreaper = Posix.isChildSubreaper();
+        boolean wasSubreaper = ProcessControl.isChildSubreaper();
         int orphan = -1;
-        int orphanFd = -1;
+        Fd orphanFd = null;
         try {
             if (subreaper) {
-                Posix.setChildSubreaper(true);
+                ProcessControl.setChildSubreaper(true);
             }
             ChildProcess sh = Spawn.of("/bin/sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!; read _ <&0 || true")
                     .stdin(Redirect.PIPE).stdout(Redirect.PIPE).start();
             BufferedReader r = new BufferedReader(new InputStreamReader(sh.stdout(), StandardCharsets.US_ASCII));
             orphan = Integer.parseInt(r.readLine().trim());
-            orphanFd = Posix.pidfdOpen(orphan); // from now on we can signal exactly this process
+            orphanFd = Posix.openPidfd(orphan); // from now on we can signal exactly this process
             int ppidBefore = ProcessTable.of(orphan).map(ProcessInfo::ppid).orElse(-1);
             out.printf("   sleep is pid %d, its parent is the shell, pid %d (ppid %d)%n", orphan, sh.pid(), ppidBefore);
             sh.stdin().close(); // lets the shell's read end: it exits
@@ -135,7 +137,7 @@ final class DemoCommand implements Command {
                     : "the nearest ancestor marked as child subreaper (or this namespace's init) adopted it"));
             return ppidAfter != sh.pid() ? OK : FAILED;
         } finally {
-            if (orphanFd >= 0) {
+            if (orphanFd != null) {
                 try {
                     if (orphan > 0) {
                         Posix.pidfdSendSignal(orphanFd, Signal.SIGKILL); // its new parent reaps it
@@ -143,12 +145,12 @@ final class DemoCommand implements Command {
                 } catch (PosixException ignored) {
                     // already gone
                 }
-                Posix.close(orphanFd);
+                orphanFd.close();
             }
             if (subreaper && orphan > 0) {
                 reapQuietly(orphan);
             }
-            Posix.setChildSubreaper(wasSubreaper);
+            ProcessControl.setChildSubreaper(wasSubreaper);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.daemonkit.cli;
 
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
@@ -115,7 +116,7 @@ final class PidsCommand implements Command {
         CappedRun run;
         try (sb) {
             // Orphans of CMD come to us and are reaped (by pid, via waitpid(-1): this JVM has no other children).
-            Posix.setChildSubreaper(true);
+            ProcessControl.setChildSubreaper(true);
             Reaper.ownAllChildren(s -> LOG.debug("reaped an orphan of the command: {}", s));
             ChildProcess child = Spawn.of(sb.wrap(command)).start();
             SignalForwarding.forward(RunCommand.FORWARDED, s -> {

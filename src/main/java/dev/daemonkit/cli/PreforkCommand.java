@@ -87,7 +87,7 @@ final class PreforkCommand implements Command {
                     throw new java.io.IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
                 }
                 LOG.info("listening on {}:{} with {} workers", host.getHostAddress(), socket[0].port(), workers);
-                return List.of(b.listenFd(socket[0].fd()).build());
+                return List.of(b.listenFd(socket[0].fd().number()).build());
             }, Supervisor.Mode.UNTIL_SHUTDOWN, err);
         } finally {
             if (socket[0] != null) {

@@ -6,6 +6,7 @@ import dev.daemonkit.daemon.DaemonOptions;
 import dev.daemonkit.daemon.Pidfile;
 import dev.daemonkit.daemon.Privileges;
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
@@ -71,12 +72,12 @@ final class RunCommand implements Command {
             }
         }
         // fd 3 tells a Daemon.daemonize() program it was launched and must stay put; we ignore its messages.
-        Posix.Pipe ready = Posix.pipe();
+        PosixFiles.Pipe ready = PosixFiles.pipe();
         try {
             Spawn spawn = Spawn.of(command)
                     .directory(o.workingDirectory())
                     .umask(o.umask())
-                    .passFd(ready.writeFd(), 3)
+                    .passFd(ready.writeEnd().number(), 3)
                     .env("DAEMONKIT_READY_FD", "3");
             if (o.stdout() != null) {
                 spawn.stdin(Redirect.NULL).stdout(Redirect.appendTo(o.stdout())).stderr(Redirect.appendTo(o.stderr()));
@@ -93,7 +94,7 @@ final class RunCommand implements Command {
             } else {
                 child = spawn.start();
             }
-            Posix.close(ready.writeFd());
+            ready.writeEnd().close();
             if (pidfile != null) {
                 pidfile.write(child.pid());
                 pidfile.sealWrites();
@@ -105,11 +106,7 @@ final class RunCommand implements Command {
             LOG.info("pid {} {}", child.pid(), status);
             return status.shellExitCode();
         } finally {
-            try {
-                Posix.close(ready.readFd());
-            } catch (PosixException ignored) {
-                // nothing to do
-            }
+            ready.close();
             if (pidfile != null) {
                 pidfile.close();
             }

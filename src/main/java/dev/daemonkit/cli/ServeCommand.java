@@ -4,6 +4,7 @@ import dev.daemonkit.daemon.Daemon;
 import dev.daemonkit.daemon.DaemonOptions;
 import dev.daemonkit.daemon.Privileges;
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import java.io.IOException;
@@ -134,7 +135,7 @@ final class ServeCommand implements Command {
                 return FAILED;
             }
             if (a.flag("prevent-core")) {
-                Posix.setrlimit(Posix.Resource.CORE, new Posix.RLimit(0, 0));
+                ProcessControl.setrlimit(ProcessControl.Resource.CORE, new ProcessControl.RLimit(0, 0));
             }
             if (account.isPresent()) {
                 try {

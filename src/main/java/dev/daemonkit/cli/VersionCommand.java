@@ -1,6 +1,6 @@
 package dev.daemonkit.cli;
 
-import dev.daemonkit.internal.libc.Abi;
+import dev.daemonkit.posix.Posix;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +27,7 @@ final class VersionCommand implements Command {
         Args.parse(name(), args, Set.of(), Set.of(), 0);
         out.println("daemonkit " + Main.VERSION);
         out.println("java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
-        out.println("platform linux/" + Abi.ARCH.name().toLowerCase(java.util.Locale.ROOT) + " glibc");
+        out.println("platform linux/" + Posix.architecture() + " glibc");
         return OK;
     }
 }

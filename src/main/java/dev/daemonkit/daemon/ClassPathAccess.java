@@ -1,7 +1,7 @@
 package dev.daemonkit.daemon;
 
-import dev.daemonkit.internal.libc.Libc;
 import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.Users;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,7 +88,7 @@ final class ClassPathAccess {
         Set<Integer> gids = new HashSet<>();
         gids.add(a.gid());
         if (!a.user().chars().allMatch(Character::isDigit)) {
-            for (int g : Libc.getgrouplist(a.user(), a.gid())) {
+            for (int g : Users.groupsOf(a.user(), a.gid())) {
                 gids.add(g);
             }
         }

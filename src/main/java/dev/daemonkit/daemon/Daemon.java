@@ -2,6 +2,7 @@ package dev.daemonkit.daemon;
 
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
@@ -89,7 +90,7 @@ public final class Daemon {
             return current;
         }
         String stage = System.getenv(options.markerVariable());
-        boolean launchedByCli = stage == null && System.getenv(ReadyPipe.ENV_FD) != null && ReadyPipe.fd() >= 0;
+        boolean launchedByCli = stage == null && System.getenv(ReadyPipe.ENV_FD) != null && ReadyPipe.fd() != null;
         try {
             if (!options.detach() || launchedByCli) {
                 current = setUp(options, true, launchedByCli);
@@ -280,12 +281,12 @@ public final class Daemon {
     /** Stage 1: spawn stage 2 outside the session leadership and exit at once. */
     private static void handOver(DaemonOptions o) throws IOException {
         ReadyPipe.send("NOTIFY");
-        int readyFd = ReadyPipe.fd();
+        Fd readyFd = ReadyPipe.fd();
         Spawn spawn = Spawn.of(ownCommandLine())
                 .env(o.markerVariable(), "2")
                 .keepIgnored(o.ignoredSignals());
-        if (readyFd >= 0) {
-            spawn.passFd(readyFd, ReadyPipe.CHILD_FD);
+        if (readyFd != null) {
+            spawn.passFd(readyFd.number(), ReadyPipe.CHILD_FD);
         }
         inheritedPidfileFd().ifPresent(fd -> spawn.passFd(fd, DaemonLauncher.PIDFILE_CHILD_FD));
         spawn.start().close();
@@ -299,17 +300,17 @@ public final class Daemon {
         ReadyPipe.send("NOTIFY");
         ReadyPipe.send("PID " + pid);
         if (o.preventCore()) {
-            Posix.setrlimit(Posix.Resource.CORE, new Posix.RLimit(0, 0));
+            ProcessControl.setrlimit(ProcessControl.Resource.CORE, new ProcessControl.RLimit(0, 0));
         }
         if (inPlace && !launchedByCli) {
             // A launcher applied these already; in place we do it ourselves.
-            Posix.umask(o.umask());
+            PosixFiles.umask(o.umask());
             redirectStdio(o);
         }
         if (!launchedByCli) {
             // The kernel's cwd only: Java keeps resolving relative paths against the directory it
             // was launched in (user.dir), so arguments mean what the user typed.
-            Posix.chdir(o.workingDirectory().toString());
+            PosixFiles.chdir(o.workingDirectory());
         }
         for (Signal s : o.ignoredSignals()) {
             Posix.sigaction(s, SignalDisposition.IGNORE);
@@ -352,7 +353,7 @@ public final class Daemon {
         Optional<Integer> fd = inheritedPidfileFd();
         String path = System.getenv(DaemonLauncher.ENV_PIDFILE);
         if (fd.isPresent() && path != null) {
-            Posix.setCloseOnExec(fd.get(), true); // our own children must not hold our lock
+            PosixFiles.setCloseOnExec(Fd.borrow(fd.get()), true); // our own children must not hold our lock
             return Optional.of(Pidfile.adopt(Fd.adopt(fd.get()), Path.of(path)));
         }
         if (o.pidfile() != null) {
@@ -377,7 +378,7 @@ public final class Daemon {
         }
         try {
             int fd = Integer.parseInt(v.trim());
-            Posix.isCloseOnExec(fd); // EBADF if it is not open
+            PosixFiles.isCloseOnExec(Fd.borrow(fd)); // EBADF if it is not open
             return Optional.of(fd);
         } catch (NumberFormatException | PosixException e) {
             return Optional.empty();
@@ -385,8 +386,8 @@ public final class Daemon {
     }
 
     private static void redirectStdio(DaemonOptions o) throws IOException {
-        try (Fd in = PosixFiles.open(o.stdin(), Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOCTTY, 0)) {
-            Posix.dup2(in.number(), 0);
+        try (Fd in = PosixFiles.open(o.stdin(), PosixFiles.O_RDONLY | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY, 0)) {
+            PosixFiles.dup2(in, 0);
         }
         if (o.stdout() == null && o.stderr() == null) {
             // Not detached and no log asked for: keep stdout/stderr, which under systemd are the
@@ -407,7 +408,7 @@ public final class Daemon {
     private static void appendOnto(Path file, boolean forAnotherUser, int... fds) throws IOException {
         try (Fd fd = LogFile.openAppend(file, forAnotherUser)) {
             for (int target : fds) {
-                Posix.dup2(fd.number(), target);
+                PosixFiles.dup2(fd, target);
             }
         }
     }

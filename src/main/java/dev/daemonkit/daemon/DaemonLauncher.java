@@ -3,6 +3,7 @@ package dev.daemonkit.daemon;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
@@ -169,16 +170,16 @@ public final class DaemonLauncher {
         boolean started = false;
         // Orphans of the daemon come to us while we start it: what it puts in the background stays
         // identifiable as ours (and is all a failed start stops), however it detaches.
-        boolean wasSubreaper = Posix.isChildSubreaper();
-        Posix.setChildSubreaper(true);
+        boolean wasSubreaper = ProcessControl.isChildSubreaper();
+        ProcessControl.setChildSubreaper(true);
         try {
             Fd out = openLog(o, o.stdout(), null);
             Fd err = openLog(o, o.stderr(), out);
             opened.add(out);
             opened.add(err);
-            Posix.Pipe ready = Posix.pipe();
-            Fd readEnd = Fd.adopt(ready.readFd());
-            Fd writeEnd = Fd.adopt(ready.writeFd());
+            PosixFiles.Pipe ready = PosixFiles.pipe();
+            Fd readEnd = ready.readEnd();
+            Fd writeEnd = ready.writeEnd();
             opened.add(readEnd);
             opened.add(writeEnd);
             Spawn spawn = detached(o, command, relaunch, out, err)
@@ -213,7 +214,7 @@ public final class DaemonLauncher {
                 SessionCleanup.stop();
             }
             if (!wasSubreaper) {
-                Posix.setChildSubreaper(false);
+                ProcessControl.setChildSubreaper(false);
             }
             if (pidfile != null) {
                 if (started) {
@@ -253,8 +254,8 @@ public final class DaemonLauncher {
         List<Fd> opened = new ArrayList<>();
         ChildProcess child = null;
         boolean started = false;
-        boolean wasSubreaper = Posix.isChildSubreaper();
-        Posix.setChildSubreaper(true);
+        boolean wasSubreaper = ProcessControl.isChildSubreaper();
+        ProcessControl.setChildSubreaper(true);
         try {
             Fd out = openLog(o, o.stdout(), null);
             Fd err = openLog(o, o.stderr(), out);
@@ -277,7 +278,7 @@ public final class DaemonLauncher {
                 }
             }
             if (!wasSubreaper) {
-                Posix.setChildSubreaper(false);
+                ProcessControl.setChildSubreaper(false);
             }
         }
     }

@@ -42,8 +42,8 @@ final class ForkingRecord {
         String text = "pid=" + pid + " start=" + p.startTime().toEpochMilli() + " boot=" + bootId() + "\n";
         Path record = pathFor(pidfile);
         Path tmp = record.resolveSibling(record.getFileName() + "." + Posix.getpid() + ".tmp");
-        try (Fd fd = PosixFiles.open(tmp, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW
-                | Posix.O_CLOEXEC, 0644)) {
+        try (Fd fd = PosixFiles.open(tmp, PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_EXCL | PosixFiles.O_NOFOLLOW
+                | PosixFiles.O_CLOEXEC, 0644)) {
             PosixFiles.fchmod(fd, 0644);
             PosixFiles.pwrite(fd, text.getBytes(StandardCharsets.US_ASCII), 0);
         }
@@ -57,7 +57,7 @@ final class ForkingRecord {
      */
     static OptionalInt livePid(Path pidfile) {
         Path record = pathFor(pidfile);
-        try (Fd fd = PosixFiles.open(record, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0)) {
+        try (Fd fd = PosixFiles.open(record, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK | PosixFiles.O_CLOEXEC, 0)) {
             FileStat st = PosixFiles.fstat(fd);
             if (!st.isRegular() || st.size() > 256 || PidfileProbe.untrustedOwner(record, st) != null) {
                 return OptionalInt.empty();

@@ -41,9 +41,9 @@ public final class LogFile {
      */
     public static Fd openAppend(Path file, boolean forAnotherUser) throws IOException {
         Path abs = file.toAbsolutePath();
-        int flags = Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK;
+        int flags = PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_APPEND | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY | PosixFiles.O_NONBLOCK;
         if (forAnotherUser || !trustedSymlink(abs)) {
-            flags |= Posix.O_NOFOLLOW;
+            flags |= PosixFiles.O_NOFOLLOW;
         }
         Fd fd;
         try {

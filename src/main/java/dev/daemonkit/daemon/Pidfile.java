@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Pidfile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pidfile.class);
-    private static final int OPEN_FLAGS = Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC | Posix.O_NOCTTY;
+    private static final int OPEN_FLAGS = PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY;
     /** A looker (stop removing a stale file) holds the lock for microseconds; a daemon for its life. */
     private static final int LOCK_ATTEMPTS = 100;
 
@@ -98,7 +98,7 @@ public final class Pidfile implements AutoCloseable {
     private static Pidfile tryAcquire(Path abs, boolean transientLock) throws IOException {
         Fd writer;
         try {
-            writer = PosixFiles.open(abs, Posix.O_RDWR | Posix.O_CREAT | OPEN_FLAGS, 0644);
+            writer = PosixFiles.open(abs, PosixFiles.O_RDWR | PosixFiles.O_CREAT | OPEN_FLAGS, 0644);
         } catch (PosixException e) {
             throw openError(abs, e);
         }
@@ -107,8 +107,8 @@ public final class Pidfile implements AutoCloseable {
             FileStat st = PosixFiles.fstat(writer);
             checkUsable(abs, st, writer);
             // O_NONBLOCK marks a launcher's lock as transient until handOver(): see isTransient.
-            lock = PosixFiles.reopen(writer, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOCTTY
-                    | (transientLock ? Posix.O_NONBLOCK : 0));
+            lock = PosixFiles.reopen(writer, PosixFiles.O_RDONLY | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY
+                    | (transientLock ? PosixFiles.O_NONBLOCK : 0));
             if (!PosixFiles.tryLockExclusive(lock)) {
                 FileLocks.Lock held = FileLocks.holders(st, List.of(), true);
                 List<Integer> daemons = held.holders().stream().filter(pid -> !isTransient(pid, st)).toList();
@@ -277,7 +277,7 @@ public final class Pidfile implements AutoCloseable {
      * between), only a regular file that holds a pid.
      */
     static Removal removeStale(Path path, FileStat expected) {
-        try (Fd fd = PosixFiles.open(path, Posix.O_RDONLY | OPEN_FLAGS, 0)) {
+        try (Fd fd = PosixFiles.open(path, PosixFiles.O_RDONLY | OPEN_FLAGS, 0)) {
             FileStat st = PosixFiles.fstat(fd);
             if (!st.sameFile(expected)) {
                 return Removal.GONE;
@@ -328,21 +328,26 @@ public final class Pidfile implements AutoCloseable {
     static boolean isTransient(int pid, FileStat st) {
         var flags = FileLocks.holderFlags(pid, st);
         // No longer holding it counts as transient too: whoever looks again sees the truth.
-        return flags.isEmpty() || (flags.getAsInt() & Posix.O_NONBLOCK) != 0;
+        return flags.isEmpty() || (flags.getAsInt() & PosixFiles.O_NONBLOCK) != 0;
     }
 
+    /**
+     * The daemon among several holders of its lock: not a child of another holder (a shell's
+     * `sleep` inherits the descriptor too), the longest running of those; holders that are gone
+     * by now are passed over.
+     */
     static int oldest(List<Integer> pids) {
-        return pids.stream().min((a, b) -> {
-            var ia = dev.daemonkit.process.ProcessTable.of(a);
-            var ib = dev.daemonkit.process.ProcessTable.of(b);
-            if (ia.isPresent() && ib.isPresent()) {
-                int c = ia.get().startTime().compareTo(ib.get().startTime());
-                if (c != 0) {
-                    return c;
-                }
-            }
-            return Integer.compare(a, b);
-        }).orElseThrow();
+        List<dev.daemonkit.process.ProcessInfo> live = pids.stream().map(dev.daemonkit.process.ProcessTable::of)
+                .flatMap(java.util.Optional::stream).filter(p -> !p.isZombie()).toList();
+        if (live.isEmpty()) {
+            return pids.stream().min(Integer::compare).orElseThrow();
+        }
+        java.util.Set<Integer> holders = new java.util.HashSet<>(pids);
+        List<dev.daemonkit.process.ProcessInfo> tops = live.stream().filter(p -> !holders.contains(p.ppid())).toList();
+        return (tops.isEmpty() ? live : tops).stream()
+                .min(java.util.Comparator.comparing(dev.daemonkit.process.ProcessInfo::startTime)
+                        .thenComparingInt(dev.daemonkit.process.ProcessInfo::pid))
+                .orElseThrow().pid();
     }
 
     private static Pidfile close(Fd a, Fd b) {

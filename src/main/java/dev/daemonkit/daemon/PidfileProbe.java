@@ -79,8 +79,8 @@ final class PidfileProbe {
         if (!seen.isRegular()) {
             return new NotAPidfile(path + " is " + seen.type().description() + ", not a pidfile");
         }
-        try (Fd fd = PosixFiles.open(path, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC
-                | Posix.O_NOCTTY, 0)) {
+        try (Fd fd = PosixFiles.open(path, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK | PosixFiles.O_CLOEXEC
+                | PosixFiles.O_NOCTTY, 0)) {
             FileStat st = PosixFiles.fstat(fd);
             if (!st.isRegular() || !st.sameFile(seen)) {
                 return new NotAPidfile(path + " changed while being read (now " + st.type().description() + ")");

@@ -1,9 +1,9 @@
 package dev.daemonkit.daemon;
 
-import dev.daemonkit.internal.libc.Libc;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.Users;
 import java.io.IOException;
 
 /**
@@ -31,13 +31,13 @@ public final class Privileges {
      * @throws PosixException ENOENT-like with a clear message when the user or group does not exist
      */
     public static Account lookup(String user, String group) throws PosixException {
-        Libc.Passwd pw;
+        Users.User pw;
         if (user.chars().allMatch(Character::isDigit)) {
             int uid = Integer.parseInt(user);
-            pw = new Libc.Passwd(user, uid, uid, "/");
+            pw = new Users.User(user, uid, uid, "/");
             // A numeric uid may have no passwd entry; use its own number as the group then.
         } else {
-            pw = Libc.getpwnam(user).orElseThrow(() -> new PosixException("getpwnam(" + user + ")",
+            pw = Users.byName(user).orElseThrow(() -> new PosixException("getpwnam(" + user + ")",
                     Errno.ENOENT.number(), "no such user"));
         }
         int gid = pw.gid();
@@ -45,7 +45,7 @@ public final class Privileges {
             if (group.chars().allMatch(Character::isDigit)) {
                 gid = Integer.parseInt(group);
             } else {
-                gid = Libc.getgrnam(group).orElseThrow(() -> new PosixException("getgrnam(" + group + ")",
+                gid = Users.groupId(group).orElseThrow(() -> new PosixException("getgrnam(" + group + ")",
                         Errno.ENOENT.number(), "no such group"));
             }
         }
@@ -68,13 +68,13 @@ public final class Privileges {
         }
         // Refuse now, naming the path, rather than die of a ClassNotFoundException after the drop.
         ClassPathAccess.ensureLoadable(a);
-        Libc.setgid(a.gid());
+        Users.setgid(a.gid());
         if (a.user().chars().allMatch(Character::isDigit)) {
-            Libc.setgroups(new int[] {a.gid()});
+            Users.setgroups(new int[] {a.gid()});
         } else {
-            Libc.initgroups(a.user(), a.gid());
+            Users.initgroups(a.user(), a.gid());
         }
-        Libc.setuid(a.uid());
+        Users.setuid(a.uid());
         verify(a);
     }
 
@@ -88,7 +88,7 @@ public final class Privileges {
         if (a.uid() != 0) {
             // The saved set-user-ID must be gone too: setuid(0) must now fail.
             try {
-                Libc.setuid(0);
+                Users.setuid(0);
                 throw new PosixException("drop privileges to " + a.user(), Errno.EPERM.number(),
                         "could regain root after the drop; refusing to continue");
             } catch (PosixException expected) {
@@ -105,22 +105,22 @@ public final class Privileges {
      * process keeps root to clean up afterwards. Restores real ids and groups after.
      */
     public static <T> T withRealIds(Account a, PrivilegedAction<T> action) throws Exception {
-        int[] groups = Libc.getgroups();
+        int[] groups = Users.getgroups();
         int ruid = Posix.getuid();
         int rgid = Posix.getgid();
         if (a.user().chars().allMatch(Character::isDigit)) {
-            Libc.setgroups(new int[] {a.gid()});
+            Users.setgroups(new int[] {a.gid()});
         } else {
-            Libc.initgroups(a.user(), a.gid());
+            Users.initgroups(a.user(), a.gid());
         }
-        Libc.setresgid(a.gid(), -1, -1);
-        Libc.setresuid(a.uid(), -1, -1);
+        Users.setresgid(a.gid(), -1, -1);
+        Users.setresuid(a.uid(), -1, -1);
         try {
             return action.run();
         } finally {
-            Libc.setresuid(ruid, -1, -1);
-            Libc.setresgid(rgid, -1, -1);
-            Libc.setgroups(groups);
+            Users.setresuid(ruid, -1, -1);
+            Users.setresgid(rgid, -1, -1);
+            Users.setgroups(groups);
         }
     }
 

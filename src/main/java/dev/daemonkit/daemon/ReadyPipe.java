@@ -1,7 +1,8 @@
 package dev.daemonkit.daemon;
 
 import dev.daemonkit.posix.Errno;
-import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.PosixException;
 import java.nio.charset.StandardCharsets;
 
@@ -24,23 +25,24 @@ final class ReadyPipe {
     /** The fd number the write end gets in the daemon. */
     static final int CHILD_FD = 3;
 
-    private static int fd = -2;
+    private static boolean looked;
+    private static Fd fd;
 
-    /** The inherited write end, or -1 when this process was not started by a daemonkit launcher. */
-    static synchronized int fd() {
-        if (fd == -2) {
-            fd = -1;
+    /** The inherited write end, or null when this process was not started by a daemonkit launcher. */
+    static synchronized Fd fd() {
+        if (!looked) {
+            looked = true;
             String v = System.getenv(ENV_FD);
             if (v != null) {
                 try {
-                    int n = Integer.parseInt(v.trim());
+                    Fd inherited = Fd.adopt(Integer.parseInt(v.trim()));
                     // Only trust it if the fd is really open (an inherited env var can outlive the pipe).
-                    Posix.isCloseOnExec(n);
+                    PosixFiles.isCloseOnExec(inherited);
                     // Keep it away from programs this daemon spawns.
-                    Posix.setCloseOnExec(n, true);
-                    fd = n;
+                    PosixFiles.setCloseOnExec(inherited, true);
+                    fd = inherited;
                 } catch (NumberFormatException | PosixException e) {
-                    fd = -1;
+                    fd = null;
                 }
             }
         }
@@ -49,12 +51,12 @@ final class ReadyPipe {
 
     /** Sends one line; false when there is no launcher (or it is gone). */
     static synchronized boolean send(String line) {
-        int f = fd();
-        if (f < 0) {
+        Fd f = fd();
+        if (f == null) {
             return false;
         }
         try {
-            Posix.write(f, (line + "\n").getBytes(StandardCharsets.UTF_8));
+            PosixFiles.write(f, (line + "\n").getBytes(StandardCharsets.UTF_8));
             return true;
         } catch (PosixException e) {
             if (e.errno() != Errno.EPIPE) {
@@ -66,13 +68,9 @@ final class ReadyPipe {
 
     /** Closes the write end: after READY or ERROR the launcher has nothing more to read. */
     static synchronized void close() {
-        if (fd >= 0) {
-            try {
-                Posix.close(fd);
-            } catch (PosixException ignored) {
-                // already closed
-            }
-            fd = -1;
+        if (fd != null) {
+            fd.close();
+            fd = null;
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.daemonkit.posix;
 
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.internal.libc.Unistd;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has handed out again can never be closed by mistake.
  *
  * <pre>{@code
- * try (Fd fd = Posix.open(Path.of("/run/myd.pid"), Posix.O_RDONLY | Posix.O_CLOEXEC, 0)) {
+ * try (Fd fd = Posix.open(Path.of("/run/myd.pid"), PosixFiles.O_RDONLY | PosixFiles.O_CLOEXEC, 0)) {
  *     FileStat st = Posix.fstat(fd);
  * }
  * }</pre>
@@ -79,7 +79,7 @@ public final class Fd implements AutoCloseable {
         int n = number.getAndSet(CLOSED);
         if (n != CLOSED && owned) {
             try {
-                Libc.close(n);
+                Unistd.close(n);
             } catch (PosixException ignored) {
                 // released by the kernel all the same
             }

@@ -4,8 +4,17 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.internal.libc.Abi;
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.internal.libc.Forks;
+import dev.daemonkit.internal.libc.Ids;
+import dev.daemonkit.internal.libc.Native;
+import dev.daemonkit.internal.libc.Pidfd;
+import dev.daemonkit.internal.libc.Signals;
+import dev.daemonkit.internal.libc.SpawnCalls;
+import dev.daemonkit.internal.libc.Sys;
+import dev.daemonkit.internal.libc.Unistd;
 import dev.daemonkit.internal.libc.VforkExit;
+import dev.daemonkit.internal.libc.Wait;
+import java.time.Duration;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +27,7 @@ import java.util.Set;
  * Java types in and out, every failure a {@link PosixException} naming the call and the errno.
  *
  * <pre>{@code
- * int old = Posix.umask(0022);
+ * int pid = Posix.getpid();
  * Posix.kill(pid, Signal.SIGTERM);
  * WaitStatus st = Posix.waitpid(pid, 0);
  * SignalDisposition was = Posix.sigaction(Signal.SIGHUP, SignalDisposition.IGNORE);
@@ -40,198 +49,61 @@ public final class Posix {
     /** waitid: leave the child waitable (peek at its status). */
     public static final int WNOWAIT = Abi.WNOWAIT;
 
-    /** open(2) flags a caller may combine. */
-    public static final int O_RDONLY = Abi.O_RDONLY;
-    public static final int O_WRONLY = Abi.O_WRONLY;
-    public static final int O_RDWR = Abi.O_RDWR;
-    public static final int O_CREAT = Abi.O_CREAT;
-    public static final int O_EXCL = Abi.O_EXCL;
-    public static final int O_TRUNC = Abi.O_TRUNC;
-    public static final int O_APPEND = Abi.O_APPEND;
-    public static final int O_CLOEXEC = Abi.O_CLOEXEC;
-    public static final int O_NOFOLLOW = Abi.O_NOFOLLOW;
-    public static final int O_NOCTTY = Abi.O_NOCTTY;
-    public static final int O_NONBLOCK = Abi.O_NONBLOCK;
-
-    /** Both ends of a pipe. Close them with {@link Posix#close(int)}. */
-    public record Pipe(int readFd, int writeFd) {
-    }
-
-    /** The resources of getrlimit/setrlimit that daemons care about. */
-    public enum Resource {
-        /** Largest core file (RLIMIT_CORE); 0 prevents core dumps. */
-        CORE(Abi.RLIMIT_CORE),
-        /** Processes (threads) per real user id (RLIMIT_NPROC). */
-        NPROC(Abi.RLIMIT_NPROC),
-        /** Open file descriptors (RLIMIT_NOFILE). */
-        NOFILE(Abi.RLIMIT_NOFILE);
-
-        final int number;
-
-        Resource(int number) {
-            this.number = number;
-        }
-    }
-
-    /** A resource limit; {@link #INFINITY} for none. */
-    public record RLimit(long soft, long hard) {
-        /** RLIM_INFINITY. */
-        public static final long INFINITY = -1L;
-
-        /** The soft limit as text, "unlimited" for RLIM_INFINITY. */
-        public String softText() {
-            return soft == INFINITY ? "unlimited" : Long.toString(soft);
-        }
-    }
-
     // ------------------------------------------------------------ identity and sessions
 
     public static int getpid() {
-        return Libc.getpid();
+        return Unistd.getpid();
     }
 
     public static int getppid() {
-        return Libc.getppid();
+        return Unistd.getppid();
     }
 
     /** The session id of a process (0 = the caller). */
     public static int getsid(int pid) throws PosixException {
-        return Libc.getsid(pid);
+        return Unistd.getsid(pid);
     }
 
     /** Starts a new session with the caller as leader; returns the new session id (EPERM if already a group leader). */
     public static int setsid() throws PosixException {
-        return Libc.setsid();
+        return Unistd.setsid();
     }
 
     /** The process group of a process (0 = the caller). */
     public static int getpgid(int pid) throws PosixException {
-        return Libc.getpgid(pid);
+        return Unistd.getpgid(pid);
     }
 
     public static void setpgid(int pid, int pgid) throws PosixException {
-        Libc.setpgid(pid, pgid);
+        Unistd.setpgid(pid, pgid);
     }
 
     public static int getuid() {
-        return Libc.getuid();
+        return Ids.getuid();
     }
 
     public static int geteuid() {
-        return Libc.geteuid();
+        return Ids.geteuid();
     }
 
     public static int getgid() {
-        return Libc.getgid();
+        return Ids.getgid();
     }
 
     public static int getegid() {
-        return Libc.getegid();
-    }
-
-    // ------------------------------------------------------------ files
-
-    /** Sets the file mode creation mask; returns the previous one. Cannot fail. */
-    public static int umask(int mask) {
-        return Libc.umask(mask);
-    }
-
-    /** Reads the umask without changing it (umask twice, as C has no getter). */
-    public static int currentUmask() {
-        int old = Libc.umask(0022);
-        Libc.umask(old);
-        return old;
-    }
-
-    /** Changes the working directory of the whole process (all threads): see chdir(2). */
-    public static void chdir(String path) throws PosixException {
-        Libc.chdir(path);
-    }
-
-    public static int open(String path, int flags, int mode) throws PosixException {
-        return Libc.open(path, flags, mode);
-    }
-
-    public static void close(int fd) throws PosixException {
-        Libc.close(fd);
-    }
-
-    public static int dup2(int oldfd, int newfd) throws PosixException {
-        return Libc.dup2(oldfd, newfd);
-    }
-
-    /** A pipe whose ends are close-on-exec (pipe2 with O_CLOEXEC), so no child inherits them by accident. */
-    public static Pipe pipe() throws PosixException {
-        int[] fds = Libc.pipe2(Abi.O_CLOEXEC);
-        return new Pipe(fds[0], fds[1]);
-    }
-
-    /** Reads up to {@code max} bytes; an empty array means end of file. */
-    public static byte[] read(int fd, int max) throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(max);
-            long n = Libc.read(fd, buf, max);
-            return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-        }
-    }
-
-    /** Writes all of {@code data}, looping over short writes. */
-    public static void write(int fd, byte[] data) throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(Math.max(1, data.length));
-            MemorySegment.copy(data, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, data.length);
-            long done = 0;
-            while (done < data.length) {
-                done += Libc.write(fd, buf.asSlice(done), data.length - done);
-            }
-        }
-    }
-
-    /** Writes a UTF-8 string. */
-    public static void write(int fd, String text) throws PosixException {
-        write(fd, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Sets or clears FD_CLOEXEC on a descriptor. */
-    public static void setCloseOnExec(int fd, boolean on) throws PosixException {
-        int flags = Libc.fcntl(fd, Abi.F_GETFD, 0);
-        int want = on ? flags | Abi.FD_CLOEXEC : flags & ~Abi.FD_CLOEXEC;
-        if (want != flags) {
-            Libc.fcntl(fd, Abi.F_SETFD, want);
-        }
-    }
-
-    /** Whether FD_CLOEXEC is set on a descriptor. */
-    public static boolean isCloseOnExec(int fd) throws PosixException {
-        return (Libc.fcntl(fd, Abi.F_GETFD, 0) & Abi.FD_CLOEXEC) != 0;
-    }
-
-    /**
-     * flock(2) with LOCK_EX | LOCK_NB: true when the lock was taken, false when another open file
-     * description holds it (EWOULDBLOCK).
-     */
-    public static boolean tryLockExclusive(int fd) throws PosixException {
-        try {
-            Libc.flock(fd, Abi.LOCK_EX | Abi.LOCK_NB);
-            return true;
-        } catch (PosixException e) {
-            if (e.errno() == Errno.EAGAIN) {
-                return false;
-            }
-            throw e;
-        }
+        return Ids.getegid();
     }
 
     // ------------------------------------------------------------ signals
 
     /** kill(2). Prefer {@link #pidfdSendSignal} where a pid might have been recycled. */
     public static void kill(int pid, Signal signal) throws PosixException {
-        Libc.kill(pid, signal.number());
+        Signals.kill(pid, signal.number());
     }
 
     /** kill(2) with a raw signal number (0 checks for existence and permission). */
     public static void kill(int pid, int signo) throws PosixException {
-        Libc.kill(pid, signo);
+        Signals.kill(pid, signo);
     }
 
     /**
@@ -240,7 +112,7 @@ public final class Posix {
      */
     public static boolean exists(int pid) throws PosixException {
         try {
-            Libc.kill(pid, 0);
+            Signals.kill(pid, 0);
             return true;
         } catch (PosixException e) {
             return switch (e.errno()) {
@@ -255,7 +127,7 @@ public final class Posix {
     public static SignalDisposition signalDisposition(Signal signal) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment old = a.allocate(Abi.SIGACTION_SIZE, 8);
-            Libc.sigaction(signal.number(), MemorySegment.NULL, old);
+            Signals.sigaction(signal.number(), MemorySegment.NULL, old);
             return decodeSigaction(old);
         }
     }
@@ -267,7 +139,7 @@ public final class Posix {
      */
     public static SignalDisposition sigaction(Signal signal, SignalDisposition disposition) throws PosixException {
         if (signal == Signal.SIGKILL || signal == Signal.SIGSTOP) {
-            throw Libc.error("sigaction(" + signal.name() + ")", Errno.EINVAL.number());
+            throw Native.error("sigaction(" + signal.name() + ")", Errno.EINVAL.number());
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment act = a.allocate(Abi.SIGACTION_SIZE, 8);
@@ -280,7 +152,7 @@ public final class Posix {
             act.set(JAVA_LONG, Abi.SIGACTION_HANDLER_OFFSET, handler);
             act.set(JAVA_LONG, Abi.SIGACTION_MASK_OFFSET, disposition.mask());
             act.set(JAVA_INT, Abi.SIGACTION_FLAGS_OFFSET, disposition.flags());
-            Libc.sigaction(signal.number(), act, old);
+            Signals.sigaction(signal.number(), act, old);
             return decodeSigaction(old);
         }
     }
@@ -289,7 +161,7 @@ public final class Posix {
         long handler = sa.get(JAVA_LONG, Abi.SIGACTION_HANDLER_OFFSET);
         long mask = sa.get(JAVA_LONG, Abi.SIGACTION_MASK_OFFSET);
         // SA_RESTORER (x86_64) is glibc's business: it sets it on every call, so hide it.
-        int flags = sa.get(JAVA_INT, Abi.SIGACTION_FLAGS_OFFSET) & ~0x04000000;
+        int flags = sa.get(JAVA_INT, Abi.SIGACTION_FLAGS_OFFSET) & ~Abi.SA_RESTORER;
         SignalDisposition.Action action = handler == Abi.SIG_DFL ? SignalDisposition.Action.DEFAULT
                 : handler == Abi.SIG_IGN ? SignalDisposition.Action.IGNORE : SignalDisposition.Action.HANDLER;
         return new SignalDisposition(action, action == SignalDisposition.Action.HANDLER ? handler : 0, flags, mask);
@@ -299,7 +171,7 @@ public final class Posix {
     public static Set<Signal> blockedSignals() throws PosixException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment old = a.allocate(Abi.SIGSET_SIZE, 8);
-            Libc.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, old);
+            Signals.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, old);
             long bits = old.get(JAVA_LONG, 0);
             Set<Signal> set = EnumSet.noneOf(Signal.class);
             for (Signal s : Signal.values()) {
@@ -318,7 +190,7 @@ public final class Posix {
      * JDK's children). Returns {@link WaitStatus.StillAlive} when WNOHANG found nothing.
      */
     public static WaitStatus waitpid(int pid, int options) throws PosixException {
-        long r = Libc.waitpid(pid, options);
+        long r = Wait.waitpid(pid, options);
         int got = (int) (r >>> 32);
         if (got == 0) {
             return new WaitStatus.StillAlive(pid);
@@ -332,8 +204,8 @@ public final class Posix {
     }
 
     /** waitid(P_PIDFD, pidfd, WEXITED | options): waits for exactly the process the pidfd refers to. */
-    public static WaitStatus waitidPidfd(int pidfd, int pid, int options) throws PosixException {
-        return waitid(Abi.P_PIDFD, pidfd, pid, options);
+    public static WaitStatus waitidPidfd(Fd pidfd, int pid, int options) throws PosixException {
+        return waitid(Abi.P_PIDFD, pidfd.number(), pid, options);
     }
 
     /** waitid's siginfo_t, one per thread: reaping allocates no native memory. */
@@ -343,7 +215,7 @@ public final class Posix {
     private static WaitStatus waitid(int idtype, int id, int pidForMiss, int options) throws PosixException {
         MemorySegment info = SIGINFO.get();
         info.fill((byte) 0); // a WNOHANG miss leaves it untouched: si_pid must read 0
-        Libc.waitid(idtype, id, info, Abi.WEXITED | options);
+        Wait.waitid(idtype, id, info, Abi.WEXITED | options);
         int pid = info.get(JAVA_INT, Abi.SIGINFO_PID_OFFSET);
         if (pid == 0) {
             return new WaitStatus.StillAlive(pidForMiss);
@@ -364,38 +236,20 @@ public final class Posix {
 
     /**
      * pidfd_open(2): a descriptor that refers to exactly this process, even after its pid is
-     * recycled. Close it with {@link #close(int)}. Returned close-on-exec.
-     */
-    public static int pidfdOpen(int pid) throws PosixException {
-        return Libc.pidfd_open(pid, 0);
-    }
-
-    /**
-     * pidfd_open(2) as an owned {@link Fd}: it refers to exactly this process, even after its pid
-     * is recycled. Close-on-exec.
+     * recycled. Close-on-exec.
      */
     public static Fd openPidfd(int pid) throws PosixException {
-        return Fd.adopt(Libc.pidfd_open(pid, 0));
-    }
-
-    /** pidfd_send_signal(2) through an owned pidfd: ESRCH once the process has died, never someone else. */
-    public static void pidfdSendSignal(Fd pidfd, Signal signal) throws PosixException {
-        Libc.pidfd_send_signal(pidfd.number(), signal.number(), 0);
-    }
-
-    /** {@link #pollReadable(int, java.time.Duration)} on an owned descriptor (a pidfd: true once the process exited). */
-    public static boolean pollReadable(Fd fd, java.time.Duration timeout) throws PosixException {
-        return pollReadable(fd.number(), timeout);
+        return Fd.adopt(Pidfd.pidfd_open(pid, 0));
     }
 
     /** pidfd_send_signal(2): ESRCH once the process has died, never someone else. */
-    public static void pidfdSendSignal(int pidfd, Signal signal) throws PosixException {
-        Libc.pidfd_send_signal(pidfd, signal.number(), 0);
+    public static void pidfdSendSignal(Fd pidfd, Signal signal) throws PosixException {
+        Pidfd.pidfd_send_signal(pidfd.number(), signal.number(), 0);
     }
 
-    /** pidfd_send_signal(2) with a raw number (0 probes liveness). */
-    public static void pidfdSendSignal(int pidfd, int signo) throws PosixException {
-        Libc.pidfd_send_signal(pidfd, signo, 0);
+    /** pidfd_send_signal(2) with a raw number (0 probes liveness, realtime signals). */
+    public static void pidfdSendSignal(Fd pidfd, int signo) throws PosixException {
+        Pidfd.pidfd_send_signal(pidfd.number(), signo, 0);
     }
 
     /**
@@ -403,17 +257,14 @@ public final class Posix {
      *
      * @return true when readable, false when the timeout passed first
      */
-    public static boolean pollReadable(int fd, java.time.Duration timeout) throws PosixException {
+    public static boolean pollReadable(Fd fd, Duration timeout) throws PosixException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4);
+            PollFds pfd = new PollFds(a, 1);
+            pfd.set(0, fd);
             while (true) {
                 long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
-                pfd.set(JAVA_INT, 0, fd);
-                pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short) 1 /* POLLIN */);
-                pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
-                int n = Libc.poll(pfd, 1, (int) Math.min(left, Integer.MAX_VALUE));
-                if (n > 0) {
+                if (pfd.poll(1, (int) Math.min(left, Integer.MAX_VALUE)) > 0) {
                     return true;
                 }
                 if (left == 0) {
@@ -423,72 +274,37 @@ public final class Posix {
         }
     }
 
-    // ------------------------------------------------------------ prctl
-
-    /** PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented to this process instead of init. */
-    public static void setChildSubreaper(boolean on) throws PosixException {
-        Libc.prctl(Abi.PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0);
-    }
-
-    /** PR_GET_CHILD_SUBREAPER. */
-    public static boolean isChildSubreaper() throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(JAVA_INT);
-            Libc.prctl(Abi.PR_GET_CHILD_SUBREAPER, out.address(), 0, 0, 0);
-            return out.get(JAVA_INT, 0) != 0;
-        }
-    }
-
-    /**
-     * PR_SET_PDEATHSIG for the calling <em>thread's</em> children: note that Linux sends it when the
-     * thread that created the child exits, not only when the process does.
-     */
-    public static void setParentDeathSignal(Signal signal) throws PosixException {
-        Libc.prctl(Abi.PR_SET_PDEATHSIG, signal == null ? 0 : signal.number(), 0, 0, 0);
-    }
-
-    /** PR_GET_PDEATHSIG; empty when none is set. */
-    public static Optional<Signal> parentDeathSignal() throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(JAVA_INT);
-            Libc.prctl(Abi.PR_GET_PDEATHSIG, out.address(), 0, 0, 0);
-            return Signal.of(out.get(JAVA_INT, 0));
-        }
-    }
-
-    /** PR_SET_NAME: the calling thread's name as ps and /proc/PID/comm show it (15 bytes at most). */
-    public static void setThreadName(String name) throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            byte[] b = name.getBytes(StandardCharsets.UTF_8);
-            MemorySegment s = a.allocate(16);
-            MemorySegment.copy(b, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, Math.min(15, b.length));
-            Libc.prctl(Abi.PR_SET_NAME, s.address(), 0, 0, 0);
-        }
-    }
-
-    /** PR_GET_NAME. */
-    public static String threadName() throws PosixException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(16);
-            Libc.prctl(Abi.PR_GET_NAME, s.address(), 0, 0, 0);
-            return s.getString(0);
-        }
-    }
-
-    // ------------------------------------------------------------ limits
-
-    public static RLimit getrlimit(Resource resource) throws PosixException {
-        long[] v = Libc.getrlimit(resource.number);
-        return new RLimit(v[0], v[1]);
-    }
-
-    public static void setrlimit(Resource resource, RLimit limit) throws PosixException {
-        Libc.setrlimit(resource.number, limit.soft(), limit.hard());
+    /** The supported architecture this JVM runs on: "x86_64" or "aarch64" (anything else fails first use). */
+    public static String architecture() {
+        return Abi.ARCH.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The C library's message for an errno value. */
     public static String strerror(int errnoValue) {
-        return Libc.strerror(errnoValue);
+        return Native.strerror(errnoValue);
+    }
+
+    // ------------------------------------------------------------ spawn
+
+    /** posix_spawn's pid out-parameter, one per thread: a spawn allocates no native memory for it. */
+    private static final ThreadLocal<MemorySegment> SPAWNED_PID =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(JAVA_INT));
+
+    /**
+     * posix_spawn(3): a child that runs {@code path} with {@code argv} and {@code envp}, set up by
+     * the file actions and attributes; the child never returns into the JVM (glibc uses
+     * clone(CLONE_VM|CLONE_VFORK) and exec).
+     *
+     * @param program what to call the program in an error (the name the user gave)
+     * @return the child's pid
+     * @throws PosixException with the exec's errno (ENOENT, EACCES, ENOEXEC...) or a file action's
+     */
+    public static int spawn(String program, String path, FileActions fileActions, SpawnAttr attr, CStringArray argv,
+            CStringArray envp) throws PosixException {
+        try (Arena a = Arena.ofConfined()) {
+            return SpawnCalls.posix_spawn(program, a.allocateFrom(path), fileActions.segment(), attr.segment(),
+                    argv.segment(), envp.segment(), SPAWNED_PID.get());
+        }
     }
 
     // ------------------------------------------------------------ fork
@@ -508,12 +324,12 @@ public final class Posix {
      * @return the child's pid in the parent, 0 in the child
      */
     public static int fork() throws PosixException {
-        return Libc.fork();
+        return Forks.fork();
     }
 
     /** _exit(2): ends the process at once, without shutdown hooks. The only safe call in a forked JVM child. */
     public static void exitNow(int status) {
-        Libc._exit(status);
+        Forks._exit(status);
     }
 
     /**
@@ -553,7 +369,7 @@ public final class Posix {
             // Stacks grow down on both targets: pass the aligned top. The child writes to its own
             // copy of this memory (no CLONE_VM), so freeing it here afterwards is fine.
             MemorySegment top = stack.asSlice(COPYING_STACK - 64, 0);
-            return Libc.cloneExit(top, status);
+            return Forks.cloneExit(top, status);
         }
     }
 }

@@ -34,6 +34,21 @@ public class PosixException extends IOException {
         this.errnoValue = errnoValue;
     }
 
+    /**
+     * A failure explained in words for people ("./run.sh: is not executable (chmod +x?)"),
+     * still carrying the call and errno for programs.
+     */
+    protected PosixException(String explanation, String call, int errnoValue) {
+        super(explanation);
+        this.call = call;
+        this.errnoValue = errnoValue;
+    }
+
+    /** A failure reported without a system call failing (a check made first), with libc's text for it. */
+    public static PosixException of(String call, Errno errno) {
+        return new PosixException(call, errno.number(), Posix.strerror(errno.number()));
+    }
+
     /** The call that failed, as given when the exception was made. */
     public String call() {
         return call;

@@ -1,6 +1,6 @@
 package dev.daemonkit.process;
 
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
@@ -38,7 +38,7 @@ public final class ChildProcess implements AutoCloseable {
     // The pidfd is shared by the waiter, the reaper and signal(); it is closed only when the
     // status is known and nobody is using it, so its number can never be reused under a user.
     private final Object fdLock = new Object();
-    private int pidfd;
+    private Fd pidfd; // null: no pidfd (kernel < 5.3) or closed
     private int pidfdUsers;
     private final Reaper reaper;
     /** Set once the reaper thread polls this child's pidfd. */
@@ -46,24 +46,24 @@ public final class ChildProcess implements AutoCloseable {
     /** Threads blocked in waitFor()'s waitid: the reaper thread leaves the child to them. */
     private final AtomicInteger waiters = new AtomicInteger();
 
-    private ChildProcess(int pid, int pidfd, List<String> command, Reaper reaper, int[] parentEnds) {
+    private ChildProcess(int pid, Fd pidfd, List<String> command, Reaper reaper, Fd[] parentEnds) {
         this.pid = pid;
         this.pidfd = pidfd;
         this.reaper = reaper;
         this.command = command;
-        this.stdin = parentEnds[0] >= 0 ? new FdStreams.Out(parentEnds[0]) : OutputStream.nullOutputStream();
-        this.stdout = parentEnds[1] >= 0 ? new FdStreams.In(parentEnds[1]) : InputStream.nullInputStream();
-        this.stderr = parentEnds[2] >= 0 ? new FdStreams.In(parentEnds[2]) : InputStream.nullInputStream();
+        this.stdin = parentEnds[0] != null ? new FdStreams.Out(parentEnds[0]) : OutputStream.nullOutputStream();
+        this.stdout = parentEnds[1] != null ? new FdStreams.In(parentEnds[1]) : InputStream.nullInputStream();
+        this.stderr = parentEnds[2] != null ? new FdStreams.In(parentEnds[2]) : InputStream.nullInputStream();
     }
 
     /** Called by Spawn with the reaper's spawn lock held, right after posix_spawn succeeded. */
-    static ChildProcess started(int pid, List<String> command, Reaper reaper, int[] parentEnds) {
-        int pidfd;
+    static ChildProcess started(int pid, List<String> command, Reaper reaper, Fd[] parentEnds) {
+        Fd pidfd;
         try {
-            pidfd = Posix.pidfdOpen(pid);
+            pidfd = Posix.openPidfd(pid);
         } catch (PosixException e) {
             // ENOSYS on kernels before 5.3: fall back to waitpid on the pid.
-            pidfd = -1;
+            pidfd = null;
         }
         ChildProcess c = new ChildProcess(pid, pidfd, command, reaper, parentEnds);
         reaper.register(c);
@@ -83,7 +83,7 @@ public final class ChildProcess implements AutoCloseable {
     /** The pidfd, while the child has not been reaped and the kernel supports pidfds. */
     public OptionalInt pidfd() {
         synchronized (fdLock) {
-            return pidfd >= 0 && !exit.isDone() ? OptionalInt.of(pidfd) : OptionalInt.empty();
+            return pidfd != null && !exit.isDone() ? OptionalInt.of(pidfd.number()) : OptionalInt.empty();
         }
     }
 
@@ -186,7 +186,7 @@ public final class ChildProcess implements AutoCloseable {
                 throw new PosixException("signal(pid " + pid + ", " + Signal.nameOf(signo) + ")", Errno.ESRCH.number(),
                         "the process has already been reaped");
             }
-            if (pidfd >= 0) {
+            if (pidfd != null) {
                 Posix.pidfdSendSignal(pidfd, signo);
             } else {
                 Posix.kill(pid, signo);
@@ -242,7 +242,7 @@ public final class ChildProcess implements AutoCloseable {
 
     boolean acquirePidfd() {
         synchronized (fdLock) {
-            if (pidfd < 0 || exit.isDone()) {
+            if (pidfd == null || exit.isDone()) {
                 return false;
             }
             pidfdUsers++;
@@ -260,7 +260,7 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     boolean hasPidfd() {
-        return pidfd >= 0;
+        return pidfd != null;
     }
 
     /** Whether a thread is reaping this child in waitFor() right now. */
@@ -276,8 +276,8 @@ public final class ChildProcess implements AutoCloseable {
         watched = true;
     }
 
-    /** The raw pidfd for the reaper's poll set; only valid between acquire and release. */
-    int rawPidfd() {
+    /** The pidfd for the reaper's poll set; only valid between acquire and release. */
+    Fd rawPidfd() {
         return pidfd;
     }
 
@@ -286,13 +286,9 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     private void closePidfd() {
-        if (pidfd >= 0) {
-            try {
-                Libc.close(pidfd);
-            } catch (PosixException ignored) {
-                // Nothing to recover: the descriptor is gone either way.
-            }
-            pidfd = -1;
+        if (pidfd != null) {
+            pidfd.close();
+            pidfd = null;
         }
     }
 

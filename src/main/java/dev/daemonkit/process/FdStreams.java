@@ -1,6 +1,7 @@
 package dev.daemonkit.process;
 
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.PosixException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,12 +17,12 @@ final class FdStreams {
     }
 
     static final class In extends InputStream {
-        private final int fd;
+        private final Fd fd;
         // An automatic arena: a reader blocked in read(2) must not stop close() from another thread.
         private final MemorySegment buf = Arena.ofAuto().allocate(8192);
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        In(int fd) {
+        In(Fd fd) {
             this.fd = fd;
         }
 
@@ -40,7 +41,7 @@ final class FdStreams {
             if (len == 0) {
                 return 0;
             }
-            long n = Libc.read(fd, buf, Math.min(len, buf.byteSize()));
+            long n = PosixFiles.read(fd, buf, Math.min(len, buf.byteSize()));
             if (n == 0) {
                 return -1;
             }
@@ -51,18 +52,18 @@ final class FdStreams {
         @Override
         public void close() throws IOException {
             if (closed.compareAndSet(false, true)) {
-                Libc.close(fd);
+                fd.close();
             }
         }
     }
 
     static final class Out extends OutputStream {
-        private final int fd;
+        private final Fd fd;
         // An automatic arena: a reader blocked in read(2) must not stop close() from another thread.
         private final MemorySegment buf = Arena.ofAuto().allocate(8192);
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        Out(int fd) {
+        Out(Fd fd) {
             this.fd = fd;
         }
 
@@ -81,7 +82,7 @@ final class FdStreams {
                 MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, chunk);
                 long done = 0;
                 while (done < chunk) {
-                    done += Libc.write(fd, buf.asSlice(done), chunk - done);
+                    done += PosixFiles.write(fd, buf.asSlice(done), chunk - done);
                 }
                 off += chunk;
                 len -= chunk;
@@ -91,7 +92,7 @@ final class FdStreams {
         @Override
         public void close() throws PosixException {
             if (closed.compareAndSet(false, true)) {
-                Libc.close(fd);
+                fd.close();
             }
         }
     }

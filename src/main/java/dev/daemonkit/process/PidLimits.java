@@ -1,6 +1,7 @@
 package dev.daemonkit.process;
 
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -32,7 +33,7 @@ import java.util.OptionalLong;
  * @param nprocEnforced whether the kernel applies RLIMIT_NPROC to the caller (not root, no exempting capability)
  * @param cgroups       the caller's pids cgroup and its ancestors up to the root; empty without a pids controller
  */
-public record PidLimits(long pidMax, long threadsMax, long tasksNow, long processesNow, Posix.RLimit nproc, int uid,
+public record PidLimits(long pidMax, long threadsMax, long tasksNow, long processesNow, ProcessControl.RLimit nproc, int uid,
         long userTasks, boolean nprocEnforced, List<CgroupLevel> cgroups) {
 
     /** CAP_SYS_ADMIN and CAP_SYS_RESOURCE: either exempts from RLIMIT_NPROC (kernel/fork.c). */
@@ -56,11 +57,11 @@ public record PidLimits(long pidMax, long threadsMax, long tasksNow, long proces
 
     /** Reads them all now, for the calling thread. */
     public static PidLimits read() {
-        Posix.RLimit nproc;
+        ProcessControl.RLimit nproc;
         try {
-            nproc = Posix.getrlimit(Posix.Resource.NPROC);
+            nproc = ProcessControl.getrlimit(ProcessControl.Resource.NPROC);
         } catch (PosixException e) {
-            nproc = new Posix.RLimit(Posix.RLimit.INFINITY, Posix.RLimit.INFINITY);
+            nproc = new ProcessControl.RLimit(ProcessControl.RLimit.INFINITY, ProcessControl.RLimit.INFINITY);
         }
         int uid = Posix.getuid();
         List<CgroupLevel> chain = PidsCgroup.ofCurrentThread()
@@ -92,7 +93,7 @@ public record PidLimits(long pidMax, long threadsMax, long tasksNow, long proces
                 l.add(new Limit("pids.max of cgroup " + c.name(), c.max().getAsLong(), c.current().getAsLong()));
             }
         }
-        if (nprocEnforced && nproc.soft() != Posix.RLimit.INFINITY) {
+        if (nprocEnforced && nproc.soft() != ProcessControl.RLimit.INFINITY) {
             l.add(new Limit("RLIMIT_NPROC of uid " + uid, nproc.soft(), userTasks));
         }
         return l;
@@ -171,7 +172,7 @@ public record PidLimits(long pidMax, long threadsMax, long tasksNow, long proces
         lines.add(String.format(Locale.ROOT, "%-22s %s", "tasks now", tasksNow + "   (processes + threads, zombies included; "
                 + processesNow + " processes)"));
         lines.add(String.format(Locale.ROOT, "%-22s %s", "RLIMIT_NPROC", "soft " + nproc.softText() + ", hard "
-                + (nproc.hard() == Posix.RLimit.INFINITY ? "unlimited" : nproc.hard()) + "   (uid " + uid + " has "
+                + (nproc.hard() == ProcessControl.RLimit.INFINITY ? "unlimited" : nproc.hard()) + "   (uid " + uid + " has "
                 + userTasks + " tasks; " + (nprocEnforced ? "enforced" : "not enforced: root or CAP_SYS_RESOURCE/CAP_SYS_ADMIN")
                 + ")"));
         if (cgroups.isEmpty()) {
@@ -196,8 +197,8 @@ public record PidLimits(long pidMax, long threadsMax, long tasksNow, long proces
         m.put("tasks_now", tasksNow);
         m.put("processes_now", processesNow);
         Map<String, Object> rl = new LinkedHashMap<>();
-        rl.put("soft", nproc.soft() == Posix.RLimit.INFINITY ? null : nproc.soft());
-        rl.put("hard", nproc.hard() == Posix.RLimit.INFINITY ? null : nproc.hard());
+        rl.put("soft", nproc.soft() == ProcessControl.RLimit.INFINITY ? null : nproc.soft());
+        rl.put("hard", nproc.hard() == ProcessControl.RLimit.INFINITY ? null : nproc.hard());
         rl.put("uid", uid);
         rl.put("user_tasks", userTasks);
         rl.put("enforced", nprocEnforced);

@@ -1,6 +1,7 @@
 package dev.daemonkit.process;
 
 import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
@@ -241,9 +242,9 @@ public final class PidsSandbox implements AutoCloseable {
             if (pid == Posix.getpid()) {
                 continue; // the caller itself (v2 membership): never
             }
-            int fd;
+            Fd fd;
             try {
-                fd = Posix.pidfdOpen(pid);
+                fd = Posix.openPidfd(pid);
             } catch (PosixException e) {
                 if (e.errno() == Errno.ENOSYS && cgroup.contains(pid)) {
                     Posix.kill(pid, signal); // kernels before 5.3: a short race remains
@@ -259,7 +260,7 @@ public final class PidsSandbox implements AutoCloseable {
             } catch (PosixException e) {
                 LOG.debug("signalling pid {}: {}", pid, e.getMessage());
             } finally {
-                Posix.close(fd);
+                fd.close();
             }
         }
         return n;

@@ -1,12 +1,12 @@
 package dev.daemonkit.process;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import dev.daemonkit.internal.libc.Abi;
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.PollFds;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.WaitStatus;
 import java.lang.foreign.Arena;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * still reaped, at most the grace period after it exits.
  *
  * <p><b>Own-all-children mode</b> ({@link #ownAllChildren(Consumer)}): for a process that is a
- * subreaper ({@code Posix.setChildSubreaper(true)}) or PID 1 and therefore inherits orphans. One
+ * subreaper ({@code ProcessControl.setChildSubreaper(true)}) or PID 1 and therefore inherits orphans. One
  * thread loops on waitpid(-1) and reaps every child, spawned by daemonkit or adopted; statuses of
  * children daemonkit does not know go to the listener. <em>Do not use ProcessBuilder in the same
  * JVM in this mode</em>: this reaper would steal its children's exit statuses and the JDK would
@@ -68,8 +68,8 @@ public final class Reaper {
     private final AtomicBoolean idle = new AtomicBoolean();
     /** Someone waits on onExit(): watch every pending child now, not after the grace period. */
     private final AtomicBoolean urgent = new AtomicBoolean();
-    private final int wakeRead;
-    private final int wakeWrite;
+    private final Fd wakeRead;
+    private final Fd wakeWrite;
     private final ReentrantLock idleLock = new ReentrantLock();
     private final Condition childAdded = idleLock.newCondition();
 
@@ -77,9 +77,9 @@ public final class Reaper {
         this.ownAllMode = ownAllMode;
         this.unknownChildListener = unknownChildListener;
         try {
-            int[] p = Libc.pipe2(Abi.O_CLOEXEC | Abi.O_NONBLOCK);
-            wakeRead = p[0];
-            wakeWrite = p[1];
+            PosixFiles.Pipe p = PosixFiles.pipe(true);
+            wakeRead = p.readEnd();
+            wakeWrite = p.writeEnd();
         } catch (PosixException e) {
             throw new IllegalStateException("cannot create the reaper's wake-up pipe", e);
         }
@@ -171,7 +171,7 @@ public final class Reaper {
 
     private void wake() {
         try {
-            Libc.write(wakeWrite, WAKE_BYTE, 1);
+            PosixFiles.write(wakeWrite, WAKE_BYTE, 1);
         } catch (PosixException e) {
             // EAGAIN: the pipe is full of wake-ups already; the loop will run anyway.
         }
@@ -192,16 +192,13 @@ public final class Reaper {
 
     /** The reaper thread's poll state: the watched children and their pollfd array. */
     private static final class PollSet {
-        final Arena arena;
         final List<ChildProcess> watched = new ArrayList<>();
         final MemorySegment drain;
-        MemorySegment fds;
-        int capacity = 64;
+        final PollFds fds;
 
         PollSet(Arena arena) {
-            this.arena = arena;
             this.drain = arena.allocate(256);
-            this.fds = arena.allocate(8L * capacity, 8);
+            this.fds = new PollFds(arena, 64);
         }
     }
 
@@ -214,14 +211,11 @@ public final class Reaper {
         List<ChildProcess> watched = set.watched;
         int timeout = adoptIncoming(watched);
         int n = watched.size() + 1;
-        if (n > set.capacity) {
-            set.capacity = Math.max(n, set.capacity * 2);
-            set.fds = set.arena.allocate(8L * set.capacity, 8);
-        }
-        MemorySegment fds = set.fds;
-        setPollFd(fds, 0, wakeRead);
+        PollFds fds = set.fds;
+        fds.ensureCapacity(n);
+        fds.set(0, wakeRead);
         for (int i = 0; i < watched.size(); i++) {
-            setPollFd(fds, i + 1, watched.get(i).rawPidfd());
+            fds.set(i + 1, watched.get(i).rawPidfd());
         }
         if (timeout < 0) {
             // Block without a timeout only once spawners know they must wake us.
@@ -231,16 +225,16 @@ public final class Reaper {
                 return;
             }
         }
-        int ready = Libc.poll(fds, n, timeout);
+        int ready = fds.poll(n, timeout);
         idle.set(false);
         if (ready <= 0) {
             return;
         }
-        if (fds.get(JAVA_SHORT, 6) != 0) {
+        if (fds.ready(0)) {
             // One read empties the pipe unless it held a full buffer of wake-ups; reading until
             // EAGAIN would throw (and fill in a stack trace) on every wake-up.
             try {
-                while (Libc.read(wakeRead, set.drain, set.drain.byteSize()) == set.drain.byteSize()) {
+                while (PosixFiles.read(wakeRead, set.drain, set.drain.byteSize()) == set.drain.byteSize()) {
                     // more wake-ups may be queued
                 }
             } catch (PosixException e) {
@@ -249,7 +243,7 @@ public final class Reaper {
         }
         List<ChildProcess> done = null;
         for (int i = 0; i < watched.size(); i++) {
-            if (fds.get(JAVA_SHORT, 8L * (i + 1) + 6) != 0) {
+            if (fds.ready(i + 1)) {
                 ChildProcess c = watched.get(i);
                 if (reapByPidfd(c)) {
                     if (done == null) {
@@ -294,13 +288,6 @@ public final class Reaper {
             }
         }
         return -1;
-    }
-
-    private static void setPollFd(MemorySegment fds, int index, int fd) {
-        long off = 8L * index;
-        fds.set(JAVA_INT, off, fd);
-        fds.set(JAVA_SHORT, off + 4, (short) 1 /* POLLIN */);
-        fds.set(JAVA_SHORT, off + 6, (short) 0);
     }
 
     /** True when the child is done (reaped here or elsewhere) or is being reaped by its waiter. */

@@ -1,15 +1,14 @@
 package dev.daemonkit.process;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
-import dev.daemonkit.internal.libc.Abi;
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.CStringArray;
 import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.FileActions;
+import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
-import java.io.File;
+import dev.daemonkit.posix.PosixFiles;
+import dev.daemonkit.posix.SpawnAttr;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Starts a child process with posix_spawn(3) — never fork in the JVM, never ProcessBuilder.
@@ -48,8 +46,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * asks for it, so no zombie is left behind.
  */
 public final class Spawn {
-    /** Serialises the umask swap: umask is process-wide and posix_spawn has no attribute for it. */
-    private static final ReentrantLock UMASK_LOCK = new ReentrantLock();
 
     private final List<String> command;
     private Map<String, String> environment;
@@ -248,13 +244,15 @@ public final class Spawn {
     /**
      * Starts the child.
      *
-     * @throws PosixException ENOENT naming the program when it does not exist (or is not in PATH),
-     *                        EACCES when it is not executable, ENOENT/ENOTDIR naming the directory
-     *                        when the working directory is bad; nothing is left running or open
+     * @throws ExecException      "command not found", "is a directory", "is not executable",
+     *                            "bad interpreter", naming the program
+     * @throws PosixException     ENOENT/ENOTDIR naming the working directory or a redirect file
+     *                            when those are bad; nothing is left running or open
      */
     public ChildProcess start() throws PosixException {
-        Map<String, String> env = environment != null ? environment : null;
-        String program = resolveProgram(env, false);
+        Map<String, String> env = environment;
+        String program = ProgramLookup.resolve(command.get(0), searchPath, directory,
+                env != null ? env.get("PATH") : System.getenv("PATH"));
         List<String> argvList = command;
         if (parentDeathSignal != null) {
             String setpriv;
@@ -269,197 +267,80 @@ public final class Spawn {
             program = setpriv;
         }
         Reaper r = reaper != null ? reaper : Reaper.shared();
-
-        List<Integer> closeInParent = new ArrayList<>();   // child ends of pipes, temp dups
-        List<Integer> closeOnFailure = new ArrayList<>();  // parent ends of pipes
-        int[] parentEnds = {-1, -1, -1};
+        List<Fd> closeInParent = new ArrayList<>(); // child ends of pipes, temporary duplicates
+        Fd[] parentEnds = new Fd[3];                // our ends of pipes: the child's streams
+        boolean started = false;
         try (Arena arena = Arena.ofConfined()) {
             SpawnAttributes.Settings settings =
                     new SpawnAttributes.Settings(resetSignals, keepIgnoredMask, resetIds, newSession, newProcessGroup);
-            MemorySegment attr = SpawnAttributes.of(settings, arena);
+            SpawnAttr attr = SpawnAttributes.of(settings, arena);
             String dir = directory != null ? directory.toAbsolutePath().toString() : null;
+            ChildFiles files = new ChildFiles(stdin, stdout, stderr, redirectErrorStream, passedFds, dir);
             SpawnFileActions.Settings fixed =
                     SpawnFileActions.Settings.of(stdin, stdout, stderr, redirectErrorStream, !passedFds.isEmpty(), dir);
-            MemorySegment shared = fixed == null ? null : SpawnFileActions.of(fixed, (a, f) -> {
-                List<Integer> none = new ArrayList<>();
-                addFileActions(a, f, dir, new int[] {-1, -1, -1}, none);
-                if (!none.isEmpty()) {
-                    throw new IllegalStateException("fixed file actions created descriptors " + none);
-                }
-            });
-            MemorySegment fa = shared;
-            if (fa == null) {
-                fa = arena.allocate(Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE, 8);
-                Libc.posix_spawn_file_actions_init(fa);
-            }
+            FileActions shared = fixed == null ? null : SpawnFileActions.of(fixed, files::addFixed);
+            FileActions fa = shared != null ? shared : new FileActions(arena);
             try {
                 if (shared == null) {
-                    addFileActions(arena, fa, dir, parentEnds, closeInParent);
+                    files.add(fa, parentEnds, closeInParent);
                 }
-                for (int e : parentEnds) {
-                    if (e >= 0) {
-                        closeOnFailure.add(e);
-                    }
-                }
-
-                MemorySegment argv = cStringArray(arena, argvList);
-                MemorySegment envp = env == null ? InheritedEnvironment.ENVP : cStringArray(arena, environList(env));
-                MemorySegment pidOut = arena.allocate(JAVA_INT);
-                MemorySegment path = arena.allocateFrom(program);
-
-                int pid;
+                CStringArray argv = CStringArray.of(arena, argvList);
+                CStringArray envp = env == null ? InheritedEnvironment.ENVP : CStringArray.of(arena, environList(env));
+                String path = program;
                 r.spawnLock().lock();
-                Integer oldMask = null;
-                if (umask != null) {
-                    UMASK_LOCK.lock();
-                    oldMask = Libc.umask(umask);
-                }
                 try {
+                    int pid;
                     try {
-                        pid = Libc.posix_spawn(false, command.get(0), fa, attr, argv, envp, path, pidOut);
+                        pid = umask == null ? Posix.spawn(command.get(0), path, fa, attr, argv, envp)
+                                : PosixFiles.withUmask(umask, () -> Posix.spawn(command.get(0), path, fa, attr, argv, envp));
                     } catch (PosixException e) {
-                        throw explain(env, e);
+                        throw explain(Path.of(path), e);
                     }
-                    return ChildProcess.started(pid, command, r, parentEnds);
+                    ChildProcess child = ChildProcess.started(pid, command, r, parentEnds);
+                    started = true;
+                    return child;
                 } finally {
-                    if (oldMask != null) {
-                        Libc.umask(oldMask);
-                        UMASK_LOCK.unlock();
-                    }
                     r.spawnLock().unlock();
                 }
-            } catch (PosixException | RuntimeException e) {
-                for (int fd : closeOnFailure) {
-                    closeQuietly(fd);
-                }
-                throw e;
             } finally {
-                for (int fd : closeInParent) {
-                    closeQuietly(fd);
-                }
+                closeInParent.forEach(Fd::close);
                 if (shared == null) {
-                    Libc.posix_spawn_file_actions_destroy(fa);
+                    fa.close();
                 }
                 SpawnAttributes.release(settings, attr);
             }
-        }
-    }
-
-    /**
-     * Adds the child's file actions: stdio, passed fds, closing everything else, the directory.
-     * Pipe ends for the parent go into {@code parentEnds}; descriptors to close in the parent after
-     * the spawn (child ends, temporary duplicates) into {@code closeInParent}.
-     */
-    private void addFileActions(Arena arena, MemorySegment fa, String dir, int[] parentEnds, List<Integer> closeInParent)
-            throws PosixException {
-        Redirect err = redirectErrorStream ? stdout : stderr;
-        parentEnds[0] = addStdio(arena, fa, 0, stdin, closeInParent);
-        parentEnds[1] = addStdio(arena, fa, 1, stdout, closeInParent);
-        if (redirectErrorStream) {
-            Libc.posix_spawn_file_actions_adddup2(fa, 1, 2);
-        } else {
-            parentEnds[2] = addStdio(arena, fa, 2, err, closeInParent);
-        }
-        int maxChildFd = 2;
-        for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
-            maxChildFd = Math.max(maxChildFd, p.getKey());
-        }
-        // Duplicate passed fds above every target number first, so one mapping can never
-        // clobber the source of another; dup2 then clears close-on-exec on the target.
-        for (Map.Entry<Integer, Integer> p : passedFds.entrySet()) {
-            int tmp = Libc.dupCloexecAbove(p.getValue(), maxChildFd + 1);
-            closeInParent.add(tmp);
-            Libc.posix_spawn_file_actions_adddup2(fa, tmp, p.getKey());
-        }
-        // Below the highest target, close what is not a target (an fd of ours without
-        // close-on-exec would leak otherwise); above it, closefrom does the rest.
-        for (int fd = 3; fd < maxChildFd; fd++) {
-            if (!passedFds.containsKey(fd)) {
-                Libc.posix_spawn_file_actions_addclose(fa, fd);
-            }
-        }
-        if (Libc.hasAddClosefrom()) {
-            Libc.posix_spawn_file_actions_addclosefrom_np(fa, maxChildFd + 1);
-        }
-        if (dir != null) {
-            Libc.posix_spawn_file_actions_addchdir_np(fa, arena.allocateFrom(dir), dir);
-        }
-    }
-
-    /** Adds the file action for one std fd; returns the parent's end of a pipe, or -1. */
-    private static int addStdio(Arena arena, MemorySegment fa, int fd, Redirect r, List<Integer> closeInParent)
-            throws PosixException {
-        switch (r) {
-            case Redirect.Inherit i -> {
-                return -1;
-            }
-            case Redirect.Fd f -> {
-                // For f.fd() == fd glibc (>= 2.29) clears FD_CLOEXEC instead of a no-op dup2.
-                Libc.posix_spawn_file_actions_adddup2(fa, f.fd(), fd);
-                return -1;
-            }
-            case Redirect.ToFile t -> {
-                String p = t.file().toAbsolutePath().toString();
-                int flags = fd == 0 ? Abi.O_RDONLY
-                        : Abi.O_WRONLY | Abi.O_CREAT | (t.append() ? Abi.O_APPEND : Abi.O_TRUNC);
-                Libc.posix_spawn_file_actions_addopen(fa, fd, arena.allocateFrom(p), p, flags, 0644);
-                return -1;
-            }
-            case Redirect.Pipe p -> {
-                int[] pipe = Libc.pipe2(Abi.O_CLOEXEC);
-                int childEnd = fd == 0 ? pipe[0] : pipe[1];
-                int parentEnd = fd == 0 ? pipe[1] : pipe[0];
-                closeInParent.add(childEnd);
-                Libc.posix_spawn_file_actions_adddup2(fa, childEnd, fd);
-                return parentEnd;
-            }
-        }
-    }
-
-    /**
-     * posix_spawn failed: the errno (ENOENT, EACCES, ENOTDIR…) may come from the exec, the working
-     * directory or a redirect file. These checks, kept off the fast path, name which one.
-     */
-    private PosixException explain(Map<String, String> env, PosixException failure) {
-        try {
-            checkDirectory();
-            resolveProgram(env, true);
-            Redirect[] std = {stdin, stdout, redirectErrorStream ? stdout : stderr};
-            for (int fd = 0; fd < 3; fd++) {
-                if (std[fd] instanceof Redirect.ToFile t) {
-                    checkRedirectFile(t.file(), fd);
+        } finally {
+            if (!started) {
+                for (Fd end : parentEnds) {
+                    if (end != null) {
+                        end.close();
+                    }
                 }
             }
-        } catch (PosixException specific) {
-            return specific;
-        }
-        return failure;
-    }
-
-    private static void checkRedirectFile(Path file, int fd) throws PosixException {
-        Path abs = file.toAbsolutePath();
-        if (fd == 0) {
-            if (!Files.exists(abs)) {
-                throw Libc.error("open(" + abs + ") for stdin", Errno.ENOENT.number());
-            }
-        } else {
-            Path parent = abs.getParent();
-            if (parent != null && !Files.isDirectory(parent)) {
-                throw Libc.error("open(" + abs + ") for " + (fd == 1 ? "stdout" : "stderr"), Errno.ENOENT.number());
-            }
         }
     }
 
-    private void checkDirectory() throws PosixException {
-        if (directory == null) {
-            return;
+    /**
+     * posix_spawn failed: the errno (ENOENT, EACCES, ENOTDIR, ENOEXEC…) may come from the working
+     * directory, a redirect file or the exec. These checks, kept off the fast path, name which one.
+     */
+    private PosixException explain(Path program, PosixException failure) {
+        if (directory != null && !Files.isDirectory(directory)) {
+            return PosixException.of("chdir(" + directory + ") for the child",
+                    Files.exists(directory) ? Errno.ENOTDIR : Errno.ENOENT);
         }
-        if (!Files.exists(directory)) {
-            throw Libc.error("chdir(" + directory + ") for the child", Errno.ENOENT.number());
+        Redirect[] std = {stdin, stdout, redirectErrorStream ? stdout : stderr};
+        for (int fd = 0; fd < 3; fd++) {
+            if (std[fd] instanceof Redirect.ToFile t) {
+                Path abs = t.file().toAbsolutePath();
+                boolean missing = fd == 0 ? !Files.exists(abs) : abs.getParent() != null && !Files.isDirectory(abs.getParent());
+                if (missing) {
+                    return PosixException.of("open(" + abs + ") for " + (fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr"),
+                            Errno.ENOENT);
+                }
+            }
         }
-        if (!Files.isDirectory(directory)) {
-            throw Libc.error("chdir(" + directory + ") for the child", Errno.ENOTDIR.number());
-        }
+        return ProgramLookup.explain(command.get(0), program, failure);
     }
 
     /**
@@ -467,51 +348,15 @@ public final class Spawn {
      * name is searched in this process's PATH.
      *
      * @return the path that would be executed
-     * @throws PosixException ENOENT (not found) or EACCES (not executable), naming the program
+     * @throws ExecException "command not found", "is a directory", "is not executable", "bad interpreter"
      */
     public static String findProgram(String program) throws PosixException {
-        return of(program).resolveProgram(null, true);
-    }
-
-    /**
-     * Resolves the program as execvp would, but against the child's PATH. A program with a slash
-     * is only checked for existence and permission when {@code checkFiles} is set: on the fast
-     * path posix_spawn itself reports ENOENT/EACCES, and {@link #explain} names the culprit.
-     */
-    private String resolveProgram(Map<String, String> env, boolean checkFiles) throws PosixException {
-        String program = command.get(0);
-        if (program.contains("/") || !searchPath) {
-            // A relative program is relative to the child's directory when one is set (the child
-            // execs after its chdir), else to user.dir — made absolute, because the kernel's cwd
-            // of a daemonized JVM is "/" while Java keeps resolving against the launch directory.
-            Path p = directory != null ? directory.toAbsolutePath().resolve(program) : Path.of(program).toAbsolutePath();
-            if (checkFiles) {
-                if (!Files.exists(p)) {
-                    throw Libc.error("posix_spawn(" + program + ")", Errno.ENOENT.number());
-                }
-                if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                    throw Libc.error("posix_spawn(" + program + ")", Errno.EACCES.number());
-                }
-            }
-            return p.toString();
+        String path = ProgramLookup.resolve(program, true, null, System.getenv("PATH"));
+        ExecException problem = ProgramLookup.check(program, Path.of(path));
+        if (problem != null) {
+            throw problem;
         }
-        String path = env != null ? env.get("PATH") : System.getenv("PATH");
-        if (path == null || path.isEmpty()) {
-            path = "/usr/local/bin:/usr/bin:/bin";
-        }
-        boolean sawNonExecutable = false;
-        for (String dir : path.split(File.pathSeparator, -1)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
-            if (Files.isRegularFile(candidate)) {
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toAbsolutePath().toString();
-                }
-                sawNonExecutable = true;
-            }
-        }
-        throw new PosixException("posix_spawnp(" + program + ")",
-                sawNonExecutable ? Errno.EACCES.number() : Errno.ENOENT.number(),
-                (sawNonExecutable ? "found in PATH but not executable" : "not found in PATH") + ": " + path);
+        return path;
     }
 
     private static List<String> environList(Map<String, String> env) {
@@ -530,24 +375,7 @@ public final class Spawn {
      * rebuilding ~50 C strings per spawn was measurable in the spawn benchmark.
      */
     private static final class InheritedEnvironment {
-        static final MemorySegment ENVP = cStringArray(Arena.global(), environList(System.getenv()));
-    }
-
-    private static MemorySegment cStringArray(Arena arena, List<String> strings) {
-        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
-        for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
-        }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
-        return array;
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            Libc.close(fd);
-        } catch (PosixException ignored) {
-            // Cleanup after another failure: the first error is the one worth reporting.
-        }
+        static final CStringArray ENVP = CStringArray.of(Arena.global(), environList(System.getenv()));
     }
 
     @Override

@@ -1,10 +1,8 @@
 package dev.daemonkit.process;
 
-import dev.daemonkit.internal.libc.Abi;
-import dev.daemonkit.internal.libc.Libc;
+import dev.daemonkit.posix.FileActions;
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -46,24 +44,22 @@ final class SpawnFileActions {
     /** Fills a freshly initialised file-actions object; must create no descriptor for fixed settings. */
     @FunctionalInterface
     interface Builder {
-        void build(Arena arena, MemorySegment fileActions) throws PosixException;
+        void build(FileActions fileActions) throws PosixException;
     }
 
-    private static final Map<Settings, MemorySegment> CACHE = new ConcurrentHashMap<>();
+    private static final Map<Settings, FileActions> CACHE = new ConcurrentHashMap<>();
 
     /** The shared file actions for these settings, built on first use; null once the cache is full. */
-    static MemorySegment of(Settings s, Builder builder) throws PosixException {
-        MemorySegment cached = CACHE.get(s);
+    static FileActions of(Settings s, Builder builder) throws PosixException {
+        FileActions cached = CACHE.get(s);
         if (cached != null || CACHE.size() >= MAX_CACHED) {
             return cached;
         }
-        Arena global = Arena.global();
-        MemorySegment fa = global.allocate(Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE, 8);
-        Libc.posix_spawn_file_actions_init(fa);
-        builder.build(global, fa);
-        MemorySegment raced = CACHE.putIfAbsent(s, fa);
+        FileActions fa = new FileActions(Arena.global());
+        builder.build(fa);
+        FileActions raced = CACHE.putIfAbsent(s, fa);
         if (raced != null) {
-            Libc.posix_spawn_file_actions_destroy(fa);
+            fa.close();
             return raced;
         }
         return fa;

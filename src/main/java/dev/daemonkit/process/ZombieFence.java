@@ -1,6 +1,7 @@
 package dev.daemonkit.process;
 
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import java.io.IOException;
 import java.util.Locale;
 
@@ -91,13 +92,13 @@ sealed interface ZombieFence extends AutoCloseable permits ZombieFence.Cgroup, Z
 
     /** RLIMIT_NPROC's soft limit set to the user's tasks + the zombies wanted, restored on close. */
     final class Nproc implements ZombieFence {
-        private final Posix.RLimit old;
+        private final ProcessControl.RLimit old;
         private final int uid;
         private final long soft;
         private final long tasksBefore;
         private boolean closed;
 
-        private Nproc(Posix.RLimit old, int uid, long soft, long tasksBefore) {
+        private Nproc(ProcessControl.RLimit old, int uid, long soft, long tasksBefore) {
             this.old = old;
             this.uid = uid;
             this.soft = soft;
@@ -105,17 +106,17 @@ sealed interface ZombieFence extends AutoCloseable permits ZombieFence.Cgroup, Z
         }
 
         static Nproc open(int zombies, int uid) throws IOException {
-            Posix.RLimit old = Posix.getrlimit(Posix.Resource.NPROC);
+            ProcessControl.RLimit old = ProcessControl.getrlimit(ProcessControl.Resource.NPROC);
             long tasks = PidLimits.tasksOfUser(uid);
             if (tasks < 0) {
                 throw new IOException("cannot count the tasks of uid " + uid + " in /proc");
             }
             long soft = tasks + zombies;
-            if (old.hard() != Posix.RLimit.INFINITY && soft > old.hard()) {
+            if (old.hard() != ProcessControl.RLimit.INFINITY && soft > old.hard()) {
                 throw new IllegalArgumentException("RLIMIT_NPROC's hard limit " + old.hard() + " leaves room for only "
                         + Math.max(0, old.hard() - tasks) + " more tasks of uid " + uid + " (it has " + tasks + ")");
             }
-            Posix.setrlimit(Posix.Resource.NPROC, new Posix.RLimit(soft, old.hard()));
+            ProcessControl.setrlimit(ProcessControl.Resource.NPROC, new ProcessControl.RLimit(soft, old.hard()));
             // Counted again under the new limit: a thread that came or went meanwhile shows here.
             return new Nproc(old, uid, soft, PidLimits.tasksOfUser(uid));
         }
@@ -139,7 +140,7 @@ sealed interface ZombieFence extends AutoCloseable permits ZombieFence.Cgroup, Z
         @Override
         public void close() throws IOException {
             if (!closed) {
-                Posix.setrlimit(Posix.Resource.NPROC, old);
+                ProcessControl.setrlimit(ProcessControl.Resource.NPROC, old);
                 closed = true;
             }
         }

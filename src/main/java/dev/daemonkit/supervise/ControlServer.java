@@ -1,6 +1,7 @@
 package dev.daemonkit.supervise;
 
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -51,12 +52,7 @@ public final class ControlServer implements AutoCloseable {
         }
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         // Created 0600 from the start: umask 077 around bind (no window where others could connect).
-        int old = Posix.umask(0077);
-        try {
-            server.bind(UnixDomainSocketAddress.of(this.path));
-        } finally {
-            Posix.umask(old);
-        }
+        PosixFiles.withUmask(0077, () -> server.bind(UnixDomainSocketAddress.of(this.path)));
         Files.setPosixFilePermissions(this.path, PosixFilePermissions.fromString("rw-------"));
         acceptor = Thread.ofPlatform().daemon(true).name("control-socket").start(this::acceptLoop);
     }

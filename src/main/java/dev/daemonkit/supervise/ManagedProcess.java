@@ -1,5 +1,6 @@
 package dev.daemonkit.supervise;
 
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
@@ -38,7 +39,7 @@ final class ManagedProcess {
     private long generation;
     private ChildProcess child;
     private int trackedPid = -1;
-    private int trackedPidfd = -1;
+    private Fd trackedPidfd;
     private Instant since = Instant.now();
     private int failedStarts;
     private Optional<WaitStatus> lastExit = Optional.empty();
@@ -281,12 +282,12 @@ final class ManagedProcess {
                 }
             }
             trackedPid = Integer.parseInt(text);
-            trackedPidfd = Posix.pidfdOpen(trackedPid);
+            trackedPidfd = Posix.openPidfd(trackedPid);
         } catch (IOException | NumberFormatException | InterruptedException e) {
             failedStart("exited 0 but its pidfile " + spec.pidfile() + " names no live process: " + e.getMessage());
             return;
         }
-        int fd = trackedPidfd;
+        Fd fd = trackedPidfd;
         Thread.ofVirtual().name("track-" + name).start(() -> {
             try {
                 while (!Posix.pollReadable(fd, Duration.ofSeconds(60))) {
@@ -317,14 +318,10 @@ final class ManagedProcess {
     }
 
     private void closeTracked() {
-        if (trackedPidfd >= 0) {
-            try {
-                Posix.close(trackedPidfd);
-            } catch (PosixException ignored) {
-                // already closed
-            }
+        if (trackedPidfd != null) {
+            trackedPidfd.close();
         }
-        trackedPidfd = -1;
+        trackedPidfd = null;
         trackedPid = -1;
     }
 
@@ -372,7 +369,7 @@ final class ManagedProcess {
                 } else {
                     child.signal(s);
                 }
-            } else if (trackedPidfd >= 0) {
+            } else if (trackedPidfd != null) {
                 Posix.pidfdSendSignal(trackedPidfd, s);
             }
         } catch (PosixException e) {

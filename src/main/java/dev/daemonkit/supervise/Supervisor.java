@@ -1,6 +1,7 @@
 package dev.daemonkit.supervise;
 
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
@@ -88,7 +89,7 @@ public final class Supervisor implements AutoCloseable {
             throw e;
         }
         if (subreaper) {
-            Posix.setChildSubreaper(true);
+            ProcessControl.setChildSubreaper(true);
             reaper = Reaper.ownAllChildren(st -> post(() -> {
                 orphansReaped++;
                 LOG.info("reaped orphan {}", describe(st));
@@ -327,7 +328,7 @@ public final class Supervisor implements AutoCloseable {
         closeLogs();
         if (subreaper) {
             try {
-                Posix.setChildSubreaper(false);
+                ProcessControl.setChildSubreaper(false);
             } catch (PosixException e) {
                 LOG.debug("subreaper off: {}", e.getMessage());
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.process.PidsCgroup;
 import dev.daemonkit.process.PidsSandbox;
 import dev.daemonkit.testing.Cli;
@@ -76,7 +77,7 @@ class PidsCliTest {
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(line(r, "pid_max +" + sysctl("pid_max") + " "), r.stdout());
         assertTrue(line(r, "threads-max +" + sysctl("threads-max") + " "), r.stdout());
-        Posix.RLimit nproc = Posix.getrlimit(Posix.Resource.NPROC);
+        ProcessControl.RLimit nproc = ProcessControl.getrlimit(ProcessControl.Resource.NPROC);
         assertTrue(r.stdout().contains("RLIMIT_NPROC           soft " + nproc.softText()), r.stdout());
         PidsCgroup.ofCurrentThread().ifPresent(cg -> assertTrue(r.stdout().contains(cg.path().toString()), r.stdout()));
         assertTrue(line(r, "headroom +\\d+ more tasks, limited by "), r.stdout());
@@ -90,9 +91,9 @@ class PidsCliTest {
         Map<String, Object> j = lastJson(r);
         assertEquals(sysctl("pid_max"), num(j.get("pid_max")));
         assertEquals(sysctl("threads-max"), num(j.get("threads_max")));
-        Posix.RLimit nproc = Posix.getrlimit(Posix.Resource.NPROC);
+        ProcessControl.RLimit nproc = ProcessControl.getrlimit(ProcessControl.Resource.NPROC);
         Map<String, Object> rl = map(j.get("rlimit_nproc"));
-        assertEquals(nproc.soft() == Posix.RLimit.INFINITY ? null : (double) nproc.soft(), rl.get("soft"));
+        assertEquals(nproc.soft() == ProcessControl.RLimit.INFINITY ? null : (double) nproc.soft(), rl.get("soft"));
         assertEquals((double) Posix.getuid(), rl.get("uid"));
         assertEquals(Posix.getuid() != 0, rl.get("enforced"));
         // The CLI's JVM is a child of this one, in the same cgroup: the chain up to the root.

@@ -27,7 +27,7 @@ class PidfileTest {
     @Test
     void acquireWriteInspectRelease() throws Exception {
         Path p = dir.resolve("d.pid");
-        int old = Posix.umask(077);
+        int old = PosixFiles.umask(077);
         try (Pidfile pf = Pidfile.acquire(p)) {
             pf.write(Posix.getpid());
             assertEquals(Posix.getpid() + "\n", Files.readString(p));
@@ -38,7 +38,7 @@ class PidfileTest {
             AlreadyRunningException e = assertThrows(AlreadyRunningException.class, () -> Pidfile.acquire(p));
             assertTrue(e.getMessage().contains("already running (pid " + Posix.getpid()), e.getMessage());
         } finally {
-            Posix.umask(old);
+            PosixFiles.umask(old);
         }
         assertFalse(Files.exists(p), "removed on close");
         assertInstanceOf(PidfileProbe.Missing.class, PidfileProbe.inspect(p, false));

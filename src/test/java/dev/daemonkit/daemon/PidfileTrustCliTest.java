@@ -241,8 +241,10 @@ class PidfileTrustCliTest {
                 for (int i = 0; i < 6; i++) {
                     all.add(pool.submit(() -> Cli.run("start", "--pidfile", p.toString(), "--", "sleep", token)));
                 }
+                StringBuilder outputs = new StringBuilder();
                 for (var f : all) {
                     Cli.Result r = f.get();
+                    outputs.append("\n--- exit ").append(r.exitCode()).append(": ").append(r.all());
                     assertTrue(r.exitCode() == 0 || r.exitCode() == 1 && r.stderr().contains("killed by SIGTERM"),
                             "round " + round + ", exit " + r.exitCode() + ": " + r.all());
                 }
@@ -250,7 +252,7 @@ class PidfileTrustCliTest {
                         .filter(x -> x.cmdline().equals(List.of("sleep", token)) && !x.isZombie())
                         .map(dev.daemonkit.process.ProcessInfo::pid).toList();
                 running.forEach(pid -> toKill.add((long) pid));
-                assertTrue(running.size() <= 1, "round " + round + ": " + running);
+                assertTrue(running.size() <= 1, "round " + round + ": " + running + outputs);
                 if (running.size() == 1) {
                     assertTrue(FileLocks.holds(running.get(0), PosixFiles.lstat(p)), "the daemon locks the file at the path");
                     assertEquals(running.get(0).longValue(), Processes.readPid(p).orElseThrow());

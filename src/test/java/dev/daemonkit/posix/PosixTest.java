@@ -1,5 +1,7 @@
 package dev.daemonkit.posix;
 
+import dev.daemonkit.internal.libc.Abi;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,43 +19,35 @@ class PosixTest {
 
     @Test
     void umaskSetAndRestore() {
-        int original = Posix.umask(0027);
+        int original = PosixFiles.umask(0027);
         try {
-            assertEquals(0027, Posix.umask(0077));
-            assertEquals(0077, Posix.currentUmask());
+            assertEquals(0027, PosixFiles.umask(0077));
+            assertEquals(0077, PosixFiles.currentUmask());
         } finally {
-            Posix.umask(original);
+            PosixFiles.umask(original);
         }
-        assertEquals(original, Posix.currentUmask());
+        assertEquals(original, PosixFiles.currentUmask());
     }
 
     @Test
     void pipeRoundTrip() throws Exception {
-        Posix.Pipe p = Posix.pipe();
-        try {
-            assertTrue(Posix.isCloseOnExec(p.readFd()), "pipe() ends are close-on-exec");
-            Posix.write(p.writeFd(), "hello, pipe");
-            assertEquals("hello, pipe", new String(Posix.read(p.readFd(), 100), StandardCharsets.UTF_8));
-            Posix.close(p.writeFd());
-            assertEquals(0, Posix.read(p.readFd(), 100).length, "EOF after the write end is closed");
-        } finally {
-            Posix.close(p.readFd());
+        try (PosixFiles.Pipe p = PosixFiles.pipe()) {
+            assertTrue(PosixFiles.isCloseOnExec(p.readEnd()), "pipe() ends are close-on-exec");
+            PosixFiles.write(p.writeEnd(), "hello, pipe");
+            assertEquals("hello, pipe", new String(PosixFiles.read(p.readEnd(), 100), StandardCharsets.UTF_8));
+            p.writeEnd().close();
+            assertEquals(0, PosixFiles.read(p.readEnd(), 100).length, "EOF after the write end is closed");
+            p.writeEnd().close(); // closing twice is harmless: an Fd closes once
         }
     }
 
     @Test
     void dup2OntoAPipe() throws Exception {
-        Posix.Pipe p = Posix.pipe();
-        int target = 200;
-        try {
-            assertEquals(target, Posix.dup2(p.writeFd(), target));
-            assertFalse(Posix.isCloseOnExec(target), "dup2 clears FD_CLOEXEC on the new fd");
-            Posix.write(target, new byte[] {1, 2, 3});
-            assertArrayEquals(new byte[] {1, 2, 3}, Posix.read(p.readFd(), 10));
-        } finally {
-            Posix.close(target);
-            Posix.close(p.readFd());
-            Posix.close(p.writeFd());
+        try (PosixFiles.Pipe p = PosixFiles.pipe(); Fd target = Fd.adopt(200)) {
+            PosixFiles.dup2(p.writeEnd(), target.number());
+            assertFalse(PosixFiles.isCloseOnExec(target), "dup2 clears FD_CLOEXEC on the new fd");
+            PosixFiles.write(target, new byte[] {1, 2, 3});
+            assertArrayEquals(new byte[] {1, 2, 3}, PosixFiles.read(p.readEnd(), 10));
         }
     }
 
@@ -136,58 +130,56 @@ class PosixTest {
     @Test
     void pidfdOnAChild() throws Exception {
         int pid = Posix.forkExit(3);
-        int pidfd = Posix.pidfdOpen(pid);
-        try {
+        try (Fd pidfd = Posix.openPidfd(pid)) {
             // A zombie still has its pidfd; signal 0 succeeds until it is reaped.
             assertEquals(new WaitStatus.Exited(pid, 3), Posix.waitidPidfd(pidfd, pid, 0));
             PosixException e = assertThrows(PosixException.class, () -> Posix.pidfdSendSignal(pidfd, Signal.SIGTERM));
             assertEquals(Errno.ESRCH, e.errno(), "a reaped process can no longer be signalled through its pidfd");
-        } finally {
-            Posix.close(pidfd);
         }
     }
 
     @Test
     void rlimitReadAndSet() throws Exception {
-        Posix.RLimit core = Posix.getrlimit(Posix.Resource.CORE);
+        ProcessControl.RLimit core = ProcessControl.getrlimit(ProcessControl.Resource.CORE);
         try {
-            Posix.setrlimit(Posix.Resource.CORE, new Posix.RLimit(0, core.hard()));
-            assertEquals(0, Posix.getrlimit(Posix.Resource.CORE).soft());
+            ProcessControl.setrlimit(ProcessControl.Resource.CORE, new ProcessControl.RLimit(0, core.hard()));
+            assertEquals(0, ProcessControl.getrlimit(ProcessControl.Resource.CORE).soft());
         } finally {
-            Posix.setrlimit(Posix.Resource.CORE, core);
+            ProcessControl.setrlimit(ProcessControl.Resource.CORE, core);
         }
-        assertTrue(Posix.getrlimit(Posix.Resource.NOFILE).soft() > 0);
+        assertTrue(ProcessControl.getrlimit(ProcessControl.Resource.NOFILE).soft() > 0);
     }
 
     @Test
     void openCloseAndErrors(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path f = dir.resolve("x.txt");
-        int fd = Posix.open(f.toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, 0600);
-        Posix.write(fd, "abc");
-        Posix.close(fd);
+        try (Fd fd = PosixFiles.open(f, PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_EXCL
+                | PosixFiles.O_CLOEXEC, 0600)) {
+            PosixFiles.write(fd, "abc");
+        }
         assertEquals("abc", Files.readString(f));
         PosixException exists = assertThrows(PosixException.class,
-                () -> Posix.open(f.toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL, 0600));
+                () -> PosixFiles.open(f, PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_EXCL, 0600));
         assertEquals(Errno.EEXIST, exists.errno());
         PosixException missing = assertThrows(PosixException.class,
-                () -> Posix.open(dir.resolve("none").toString(), Posix.O_RDONLY, 0));
+                () -> PosixFiles.open(dir.resolve("none"), PosixFiles.O_RDONLY, 0));
         assertEquals(Errno.ENOENT, missing.errno());
         assertTrue(missing.getMessage().contains("none"));
-        PosixException badFd = assertThrows(PosixException.class, () -> Posix.close(-1));
+        PosixException badFd = assertThrows(PosixException.class, () -> PosixFiles.fstat(Fd.borrow(9999)));
         assertEquals(Errno.EBADF, badFd.errno());
     }
 
     @Test
     void prctlNameAndSubreaperReadBack() throws Exception {
-        String before = Posix.threadName();
+        String before = ProcessControl.threadName();
         try {
-            Posix.setThreadName("dk-test-thread");
-            assertEquals("dk-test-thread", Posix.threadName());
+            ProcessControl.setThreadName("dk-test-thread");
+            assertEquals("dk-test-thread", ProcessControl.threadName());
         } finally {
-            Posix.setThreadName(before);
+            ProcessControl.setThreadName(before);
         }
-        assertFalse(Posix.isChildSubreaper(), "surefire's JVM is not a subreaper");
-        assertTrue(Posix.parentDeathSignal().isEmpty() || Posix.parentDeathSignal().isPresent());
+        assertFalse(ProcessControl.isChildSubreaper(), "surefire's JVM is not a subreaper");
+        assertTrue(ProcessControl.parentDeathSignal().isEmpty() || ProcessControl.parentDeathSignal().isPresent());
     }
 
     @Test
@@ -212,5 +204,35 @@ class PosixTest {
         assertTrue(((WaitStatus.Signaled) WaitStatus.decode(5, 11 | 0x80)).coreDumped());
         assertEquals(new WaitStatus.Stopped(5, 19), WaitStatus.decode(5, (19 << 8) | 0x7f));
         assertEquals(new WaitStatus.Continued(5), WaitStatus.decode(5, 0xffff));
+    }
+
+    @Test
+    void unixDatagramsCarryTheSendersCredentials() throws Exception {
+        String name = "@daemonkit-test-" + Posix.getpid() + "-" + System.nanoTime();
+        try (Fd server = Sockets.unixDatagram(); Fd client = Sockets.unixDatagram()) {
+            Sockets.bindUnix(server, name);
+            Sockets.passCredentials(server, true);
+            assertTrue(Sockets.receive(server, 64, true).isEmpty(), "nothing queued yet");
+            Sockets.sendTo(client, name, "READY=1".getBytes(StandardCharsets.UTF_8));
+            Sockets.Datagram d = Sockets.receive(server, 64, false).orElseThrow();
+            assertEquals("READY=1", new String(d.data(), StandardCharsets.UTF_8));
+            assertEquals(Posix.getpid(), d.senderPid());
+            assertEquals(Posix.geteuid(), d.senderUid());
+            assertFalse(d.truncated());
+            assertEquals(Abi.AF_UNIX, Sockets.domain(server));
+            assertFalse(Sockets.isListening(server));
+        }
+    }
+
+    @Test
+    void withUmaskRestoresTheMaskAndNestsUnderOneLock() throws Exception {
+        int before = PosixFiles.currentUmask();
+        int inside = PosixFiles.withUmask(0077, PosixFiles::currentUmask);
+        assertEquals(0077, inside);
+        assertEquals(before, PosixFiles.currentUmask(), "restored");
+        assertThrows(java.io.IOException.class, () -> PosixFiles.withUmask(0027, () -> {
+            throw new java.io.IOException("boom");
+        }));
+        assertEquals(before, PosixFiles.currentUmask(), "restored after a failure too");
     }
 }

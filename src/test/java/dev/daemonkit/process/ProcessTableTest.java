@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.testing.Processes;
@@ -58,7 +59,7 @@ class ProcessTableTest {
         assertTrue(l.tasksNow() >= l.processesNow() && l.processesNow() > 1, l.toString());
         assertEquals(Processes.read(Path.of("/proc/sys/kernel/pid_max")).trim(), Long.toString(l.pidMax()));
         assertEquals(Processes.read(Path.of("/proc/sys/kernel/threads-max")).trim(), Long.toString(l.threadsMax()));
-        assertEquals(Posix.getrlimit(Posix.Resource.NPROC), l.nproc());
+        assertEquals(ProcessControl.getrlimit(ProcessControl.Resource.NPROC), l.nproc());
         assertEquals(Posix.getuid(), l.uid());
         assertTrue(l.userTasks() >= Long.parseLong(Processes.status(Posix.getpid(), "Threads").orElseThrow()), l.toString());
         // One finite limit is the tightest, and the headroom is what it leaves.

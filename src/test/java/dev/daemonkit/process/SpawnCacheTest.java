@@ -62,9 +62,9 @@ class SpawnCacheTest {
             }
             SpawnFileActions.Settings key = SpawnFileActions.Settings.of(Redirect.NULL,
                     Redirect.toFile(dir.resolve("fds-0.txt")), Redirect.NULL, false, false, dir.toString());
-            assertSame(SpawnFileActions.of(key, (a, f) -> {
+            assertSame(SpawnFileActions.of(key, f -> {
                 throw new AssertionError("already built");
-            }), SpawnFileActions.of(key, (a, f) -> {
+            }), SpawnFileActions.of(key, f -> {
                 throw new AssertionError("already built");
             }), "built once, then shared");
         } finally {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.SignalDisposition;
@@ -138,9 +139,9 @@ class SpawnTest {
             for (int i = 0; i < 50; i++) {
                 open.add(new FileInputStream("/proc/self/stat")); // close-on-exec? the JDK's are; ours must not matter
             }
-            Posix.Pipe extra = Posix.pipe();
-            Posix.setCloseOnExec(extra.readFd(), false); // even a leaky fd must not reach the child
-            try (ChildProcess c = Spawn.of("sleep", "10").passFd(extra.writeFd(), 5).start()) {
+            PosixFiles.Pipe extra = PosixFiles.pipe();
+            PosixFiles.setCloseOnExec(extra.readEnd(), false); // even a leaky fd must not reach the child
+            try (extra; ChildProcess c = Spawn.of("sleep", "10").passFd(extra.writeEnd().number(), 5).start()) {
                 TreeSet<Integer> fds = new TreeSet<>();
                 try (var list = Files.list(Path.of("/proc/" + c.pid() + "/fd"))) {
                     list.forEach(p -> fds.add(Integer.parseInt(p.getFileName().toString())));
@@ -148,9 +149,6 @@ class SpawnTest {
                 assertEquals(new TreeSet<>(List.of(0, 1, 2, 5)), fds);
                 c.signal(Signal.SIGKILL);
                 c.waitFor();
-            } finally {
-                Posix.close(extra.readFd());
-                Posix.close(extra.writeFd());
             }
         } finally {
             for (InputStream in : open) {
@@ -241,10 +239,10 @@ class SpawnTest {
 
     @Test
     void umaskForTheChildOnly() throws Exception {
-        int mine = Posix.currentUmask();
+        int mine = PosixFiles.currentUmask();
         try (ChildProcess c = Spawn.of("sh", "-c", "umask").umask(0077).stdout(Redirect.PIPE).start()) {
             assertEquals("0077\n", out(c));
         }
-        assertEquals(mine, Posix.currentUmask());
+        assertEquals(mine, PosixFiles.currentUmask());
     }
 }

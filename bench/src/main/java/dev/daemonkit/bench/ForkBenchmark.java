@@ -1,5 +1,6 @@
 package dev.daemonkit.bench;
 
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
@@ -66,14 +67,11 @@ public class ForkBenchmark extends HeapBallast {
             Posix.exitNow(0);
         }
         w.forks++;
-        int pidfd = Posix.pidfdOpen(pid);
-        try {
+        try (Fd pidfd = Posix.openPidfd(pid)) {
             if (!Posix.pollReadable(pidfd, Duration.ofSeconds(2))) {
                 w.hung++;
-                Posix.kill(pid, Signal.SIGKILL);
+                Posix.pidfdSendSignal(pidfd, Signal.SIGKILL);
             }
-        } finally {
-            Posix.close(pidfd);
         }
         return Posix.waitpid(pid, 0);
     }

@@ -56,6 +56,70 @@ public final class Abi {
     public static final long POSIX_SPAWN_FILE_ACTIONS_SIZE = 80;
 
     public static final long RLIMIT_SIZE = 16;
+    public static final long RLIMIT_CUR_OFFSET = 0;
+    public static final long RLIMIT_MAX_OFFSET = 8;
+
+    // struct passwd / struct group: the fields getpwnam_r / getgrnam_r results are read from.
+    public static final long PASSWD_SIZE = 48;
+    public static final long PASSWD_UID_OFFSET = 16;
+    public static final long PASSWD_GID_OFFSET = 20;
+    public static final long PASSWD_DIR_OFFSET = 32;
+    public static final long GROUP_SIZE = 32;
+    public static final long GROUP_GID_OFFSET = 16;
+
+    // struct pollfd
+    public static final long POLLFD_SIZE = 8;
+    public static final long POLLFD_FD_OFFSET = 0;
+    public static final long POLLFD_EVENTS_OFFSET = 4;
+    public static final long POLLFD_REVENTS_OFFSET = 6;
+    public static final short POLLIN = 1;
+
+    // sockets: struct sockaddr_in / sockaddr_un, families, types, options, flags
+    public static final long SOCKADDR_IN_SIZE = 16;
+    public static final long SIN_PORT_OFFSET = 2;
+    public static final long SIN_ADDR_OFFSET = 4;
+    public static final long SOCKADDR_UN_SIZE = 110;
+    public static final long SUN_PATH_OFFSET = 2;
+    public static final int SUN_PATH_MAX = 108;
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_CLOEXEC = 02000000;
+    public static final int SOCK_NONBLOCK = 04000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_TYPE = 3;
+    public static final int SO_PASSCRED = 16;
+    public static final int SO_ACCEPTCONN = 30;
+    public static final int SO_DOMAIN = 39;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_TRUNC = 0x20;
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int SCM_CREDENTIALS = 2;
+    // struct msghdr, struct iovec, struct cmsghdr, struct ucred
+    public static final long MSGHDR_SIZE = 56;
+    public static final long MSGHDR_NAME_OFFSET = 0;
+    public static final long MSGHDR_NAMELEN_OFFSET = 8;
+    public static final long MSGHDR_IOV_OFFSET = 16;
+    public static final long MSGHDR_IOVLEN_OFFSET = 24;
+    public static final long MSGHDR_CONTROL_OFFSET = 32;
+    public static final long MSGHDR_CONTROLLEN_OFFSET = 40;
+    public static final long MSGHDR_FLAGS_OFFSET = 48;
+    public static final long IOVEC_SIZE = 16;
+    public static final long IOVEC_BASE_OFFSET = 0;
+    public static final long IOVEC_LEN_OFFSET = 8;
+    public static final long CMSGHDR_SIZE = 16;
+    public static final long CMSG_LEVEL_OFFSET = 8;
+    public static final long CMSG_TYPE_OFFSET = 12;
+    public static final long UCRED_SIZE = 12;
+    public static final long UCRED_PID_OFFSET = 0;
+    public static final long UCRED_UID_OFFSET = 4;
+    public static final long UCRED_GID_OFFSET = 8;
+    /** CMSG_SPACE(sizeof(struct ucred)): room for one SCM_CREDENTIALS message. */
+    public static final long CMSG_SPACE_UCRED = 32;
 
     // struct statx: the same layout on every architecture (unlike struct stat), which is why
     // daemonkit uses statx(2) for fstat/lstat.
@@ -153,14 +217,20 @@ public final class Abi {
     public static final int F_SETFD = 2;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
+    public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int FD_CLOEXEC = 1;
 
-    // clone(2) flags used by the fork-and-exit path
+    // clone(2) flags used by the fork-and-exit paths
     public static final int SIGCHLD = 17;
+    public static final int CLONE_VM = 0x00000100;
+    public static final int CLONE_VFORK = 0x00004000;
 
     // Syscall numbers: pidfd_* use the unified numbering, the same on every architecture.
     public static final long SYS_PIDFD_SEND_SIGNAL = 424;
     public static final long SYS_PIDFD_OPEN = 434;
+
+    /** sigaction's SA_RESTORER: glibc sets it on every call (x86_64), so readers hide it. */
+    public static final int SA_RESTORER = 0x04000000;
 
     /** sigaction's SIG_DFL and SIG_IGN handler values. */
     public static final long SIG_DFL = 0;

@@ -51,19 +51,17 @@ public final class VforkExit {
     private VforkExit() {
     }
 
-    static final int CLONE_VM = 0x00000100;
-    static final int CLONE_VFORK = 0x00004000;
-    private static final int FLAGS = CLONE_VM | CLONE_VFORK | Abi.SIGCHLD;
+    private static final int FLAGS = Abi.CLONE_VM | Abi.CLONE_VFORK | Abi.SIGCHLD;
 
     /** Room for glibc's trampoline and _exit's frame, with a wide margin; one per calling thread. */
     static final long STACK_SIZE = 16 * 1024;
 
-    private static final MethodHandle CLONE = Libc.withErrno("clone",
+    private static final MethodHandle CLONE = Native.errnoSetting("clone",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(4));
     /** Short, never blocks, returns the error number: no thread-state transition needed. */
-    private static final MethodHandle PTHREAD_SIGMASK = Libc.plain("pthread_sigmask",
+    private static final MethodHandle PTHREAD_SIGMASK = Native.plain("pthread_sigmask",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Linker.Option.critical(false));
-    private static final MemorySegment EXIT_FN = Libc.symbol("_exit");
+    private static final MemorySegment EXIT_FN = Native.symbol("_exit");
 
     /** Everything one call needs, allocated once per thread: the fast path allocates nothing. */
     private static final class PerThread {
@@ -98,7 +96,7 @@ public final class VforkExit {
         try {
             int r = (int) PTHREAD_SIGMASK.invokeExact(Abi.SIG_SETMASK, t.fullSet, t.savedSet);
             if (r != 0) {
-                throw Libc.error("pthread_sigmask(SIG_SETMASK, all)", r);
+                throw Native.error("pthread_sigmask(SIG_SETMASK, all)", r);
             }
             try {
                 pid = (int) CLONE.invokeExact(t.capture, EXIT_FN, t.stackTop, FLAGS, MemorySegment.ofAddress(status & 0xff));
@@ -110,13 +108,11 @@ public final class VforkExit {
                 throw new IllegalStateException("pthread_sigmask could not restore the signal mask (error " + r
                         + ") after clone returned " + pid);
             }
-        } catch (PosixException e) {
-            throw e;
         } catch (Throwable e) {
-            throw Libc.unexpected(e);
+            throw Native.rethrow(e);
         }
         if (pid == -1) {
-            throw Libc.error("clone(_exit, CLONE_VM|CLONE_VFORK|SIGCHLD)", Libc.errno(t.capture));
+            throw Native.error("clone(_exit, CLONE_VM|CLONE_VFORK|SIGCHLD)", Native.errno(t.capture));
         }
         return pid;
     }

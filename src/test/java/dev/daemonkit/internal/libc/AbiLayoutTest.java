@@ -33,6 +33,10 @@ class AbiLayoutTest {
             #include <grp.h>
             #include <poll.h>
             #include <sys/stat.h>
+            #include <sys/socket.h>
+            #include <sys/un.h>
+            #include <netinet/in.h>
+            #include <sched.h>
             #define P(n, v) printf("%s=%ld\\n", n, (long)(v))
             int main(void) {
               P("SIGACTION_SIZE", sizeof(struct sigaction));
@@ -69,7 +73,31 @@ class AbiLayoutTest {
               P("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW); P("AT_EMPTY_PATH", AT_EMPTY_PATH);
               P("S_IFMT", S_IFMT); P("S_IFREG", S_IFREG); P("S_IFDIR", S_IFDIR); P("S_IFLNK", S_IFLNK);
               P("S_IFIFO", S_IFIFO); P("S_IFCHR", S_IFCHR); P("S_IFBLK", S_IFBLK); P("S_IFSOCK", S_IFSOCK);
-              P("F_GETFL", F_GETFL); P("F_SETFL", F_SETFL);
+              P("F_GETFL", F_GETFL); P("F_SETFL", F_SETFL); P("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC);
+              P("RLIMIT_CUR_OFFSET", offsetof(struct rlimit, rlim_cur)); P("RLIMIT_MAX_OFFSET", offsetof(struct rlimit, rlim_max));
+              P("POLLFD_FD_OFFSET", offsetof(struct pollfd, fd)); P("POLLFD_EVENTS_OFFSET", offsetof(struct pollfd, events));
+              P("POLLFD_REVENTS_OFFSET", offsetof(struct pollfd, revents)); P("POLLIN", POLLIN);
+              P("SOCKADDR_IN_SIZE", sizeof(struct sockaddr_in)); P("SIN_PORT_OFFSET", offsetof(struct sockaddr_in, sin_port));
+              P("SIN_ADDR_OFFSET", offsetof(struct sockaddr_in, sin_addr)); P("SOCKADDR_UN_SIZE", sizeof(struct sockaddr_un));
+              P("SUN_PATH_OFFSET", offsetof(struct sockaddr_un, sun_path)); P("SUN_PATH_MAX", sizeof(((struct sockaddr_un *)0)->sun_path));
+              P("AF_UNIX", AF_UNIX); P("AF_INET", AF_INET); P("AF_INET6", AF_INET6); P("SOCK_STREAM", SOCK_STREAM);
+              P("SOCK_DGRAM", SOCK_DGRAM); P("SOCK_CLOEXEC", SOCK_CLOEXEC); P("SOCK_NONBLOCK", SOCK_NONBLOCK);
+              P("SOL_SOCKET", SOL_SOCKET); P("SO_REUSEADDR", SO_REUSEADDR); P("SO_TYPE", SO_TYPE); P("SO_PASSCRED", SO_PASSCRED);
+              P("SO_ACCEPTCONN", SO_ACCEPTCONN); P("SO_DOMAIN", SO_DOMAIN); P("MSG_NOSIGNAL", MSG_NOSIGNAL);
+              P("MSG_DONTWAIT", MSG_DONTWAIT); P("MSG_TRUNC", MSG_TRUNC); P("MSG_CTRUNC", MSG_CTRUNC);
+              P("SCM_CREDENTIALS", SCM_CREDENTIALS); P("MSGHDR_SIZE", sizeof(struct msghdr));
+              P("MSGHDR_NAME_OFFSET", offsetof(struct msghdr, msg_name)); P("MSGHDR_NAMELEN_OFFSET", offsetof(struct msghdr, msg_namelen));
+              P("MSGHDR_IOV_OFFSET", offsetof(struct msghdr, msg_iov)); P("MSGHDR_IOVLEN_OFFSET", offsetof(struct msghdr, msg_iovlen));
+              P("MSGHDR_CONTROL_OFFSET", offsetof(struct msghdr, msg_control));
+              P("MSGHDR_CONTROLLEN_OFFSET", offsetof(struct msghdr, msg_controllen));
+              P("MSGHDR_FLAGS_OFFSET", offsetof(struct msghdr, msg_flags)); P("IOVEC_SIZE", sizeof(struct iovec));
+              P("CMSGHDR_SIZE", CMSG_ALIGN(sizeof(struct cmsghdr))); P("CMSG_LEVEL_OFFSET", offsetof(struct cmsghdr, cmsg_level));
+              P("CMSG_TYPE_OFFSET", offsetof(struct cmsghdr, cmsg_type)); P("UCRED_SIZE", sizeof(struct ucred));
+              P("IOVEC_BASE_OFFSET", offsetof(struct iovec, iov_base)); P("IOVEC_LEN_OFFSET", offsetof(struct iovec, iov_len));
+              P("UCRED_PID_OFFSET", offsetof(struct ucred, pid)); P("UCRED_UID_OFFSET", offsetof(struct ucred, uid));
+              P("UCRED_GID_OFFSET", offsetof(struct ucred, gid)); P("CMSG_SPACE_UCRED", CMSG_SPACE(sizeof(struct ucred)));
+              P("CLONE_VM", CLONE_VM); P("CLONE_VFORK", CLONE_VFORK);
+
               P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_TRUNC", O_TRUNC); P("O_APPEND", O_APPEND);
               P("O_NONBLOCK", O_NONBLOCK); P("O_CLOEXEC", O_CLOEXEC); P("O_DIRECTORY", O_DIRECTORY);
               P("O_NOFOLLOW", O_NOFOLLOW); P("O_NOCTTY", O_NOCTTY);
@@ -114,13 +142,19 @@ class AbiLayoutTest {
         assertEquals(c.get("POSIX_SPAWN_FILE_ACTIONS_SIZE"), Abi.POSIX_SPAWN_FILE_ACTIONS_SIZE);
         assertEquals(c.get("RLIMIT_SIZE"), Abi.RLIMIT_SIZE);
         // Libc.getpwnam/getgrnam/poll read these directly.
-        assertEquals(48L, c.get("PASSWD_SIZE"));
-        assertEquals(16L, c.get("PASSWD_UID_OFFSET"));
-        assertEquals(20L, c.get("PASSWD_GID_OFFSET"));
-        assertEquals(32L, c.get("PASSWD_DIR_OFFSET"));
-        assertEquals(32L, c.get("GROUP_SIZE"));
-        assertEquals(16L, c.get("GROUP_GID_OFFSET"));
-        assertEquals(8L, c.get("POLLFD_SIZE"));
+        String[] fromAbi = {"PASSWD_SIZE", "PASSWD_UID_OFFSET", "PASSWD_GID_OFFSET", "PASSWD_DIR_OFFSET", "GROUP_SIZE",
+            "GROUP_GID_OFFSET", "POLLFD_SIZE", "F_DUPFD_CLOEXEC", "RLIMIT_CUR_OFFSET", "RLIMIT_MAX_OFFSET", "POLLFD_FD_OFFSET",
+            "POLLFD_EVENTS_OFFSET", "POLLFD_REVENTS_OFFSET", "POLLIN", "SOCKADDR_IN_SIZE", "SIN_PORT_OFFSET", "SIN_ADDR_OFFSET",
+            "SOCKADDR_UN_SIZE", "SUN_PATH_OFFSET", "SUN_PATH_MAX", "AF_UNIX", "AF_INET", "AF_INET6", "SOCK_STREAM",
+            "SOCK_DGRAM", "SOCK_CLOEXEC", "SOCK_NONBLOCK", "SOL_SOCKET", "SO_REUSEADDR", "SO_TYPE", "SO_PASSCRED",
+            "SO_ACCEPTCONN", "SO_DOMAIN", "MSG_NOSIGNAL", "MSG_DONTWAIT", "MSG_TRUNC", "MSG_CTRUNC", "SCM_CREDENTIALS",
+            "MSGHDR_SIZE", "MSGHDR_NAME_OFFSET", "MSGHDR_NAMELEN_OFFSET", "MSGHDR_IOV_OFFSET", "MSGHDR_IOVLEN_OFFSET",
+            "MSGHDR_CONTROL_OFFSET", "MSGHDR_CONTROLLEN_OFFSET", "MSGHDR_FLAGS_OFFSET", "IOVEC_SIZE", "CMSGHDR_SIZE",
+            "CMSG_LEVEL_OFFSET", "CMSG_TYPE_OFFSET", "UCRED_SIZE", "IOVEC_BASE_OFFSET", "IOVEC_LEN_OFFSET", "UCRED_PID_OFFSET", "UCRED_UID_OFFSET",
+            "UCRED_GID_OFFSET", "CMSG_SPACE_UCRED", "CLONE_VM", "CLONE_VFORK"};
+        for (String name : fromAbi) {
+            assertEquals(c.get(name), abi(name), name);
+        }
         assertEquals(c.get("STATX_SIZE"), Abi.STATX_SIZE);
         assertEquals(c.get("STATX_NLINK_OFFSET"), Abi.STATX_NLINK_OFFSET);
         assertEquals(c.get("STATX_UID_OFFSET"), Abi.STATX_UID_OFFSET);
@@ -174,6 +208,11 @@ class AbiLayoutTest {
         assertEquals(c.get("SYS_PIDFD_OPEN"), Abi.SYS_PIDFD_OPEN);
         assertEquals(c.get("SYS_PIDFD_SEND_SIGNAL"), Abi.SYS_PIDFD_SEND_SIGNAL);
         assertEquals(c.get("SIGCHLD"), (long) Abi.SIGCHLD);
+    }
+
+    /** A constant of {@link Abi} by name, as a long (int, short or long fields). */
+    private static long abi(String name) throws ReflectiveOperationException {
+        return ((Number) Abi.class.getField(name).get(null)).longValue();
     }
 
     private static boolean gccAvailable() {

@@ -68,27 +68,27 @@ class VforkExitTest {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment before = a.allocate(Abi.SIGSET_SIZE, 8);
             MemorySegment after = a.allocate(Abi.SIGSET_SIZE, 8);
-            Libc.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, before);
+            Signals.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, before);
             int pid = Posix.forkExit(0);
             Posix.waitpid(pid, 0);
-            Libc.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, after);
+            Signals.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, after);
             assertArrayEquals(before.toArray(ValueLayout.JAVA_BYTE), after.toArray(ValueLayout.JAVA_BYTE),
                     "the thread's mask is exactly what it was");
 
             // A mask with something blocked survives too, and is not widened to "all".
             MemorySegment usr2 = a.allocate(Abi.SIGSET_SIZE, 8);
             usr2.set(ValueLayout.JAVA_LONG, 0, 1L << (Signal.SIGUSR2.number() - 1));
-            Libc.pthread_sigmask(Abi.SIG_BLOCK, usr2, MemorySegment.NULL);
+            Signals.pthread_sigmask(Abi.SIG_BLOCK, usr2, MemorySegment.NULL);
             try {
-                Libc.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, before);
+                Signals.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, before);
                 pid = Posix.forkExit(3);
                 assertEquals(new WaitStatus.Exited(pid, 3), Posix.waitpid(pid, 0));
-                Libc.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, after);
+                Signals.pthread_sigmask(Abi.SIG_BLOCK, MemorySegment.NULL, after);
                 assertArrayEquals(before.toArray(ValueLayout.JAVA_BYTE), after.toArray(ValueLayout.JAVA_BYTE));
                 assertTrue(Posix.blockedSignals().contains(Signal.SIGUSR2));
                 assertTrue(!Posix.blockedSignals().contains(Signal.SIGTERM), "not left with everything blocked");
             } finally {
-                Libc.pthread_sigmask(Abi.SIG_UNBLOCK, usr2, MemorySegment.NULL);
+                Signals.pthread_sigmask(Abi.SIG_UNBLOCK, usr2, MemorySegment.NULL);
             }
         }
     }

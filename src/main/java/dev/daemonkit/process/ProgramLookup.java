@@ -1,0 +1,109 @@
+package dev.daemonkit.process;
+
+import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.PosixException;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Finding the program to run as a shell would, and — when posix_spawn fails — saying why in a
+ * shell's words. The checks run only after a failure: on the fast path posix_spawn itself reports
+ * ENOENT/EACCES/ENOEXEC, and a spawn makes no file checks of its own.
+ */
+final class ProgramLookup {
+    private ProgramLookup() {
+    }
+
+    /**
+     * The path execvp would run: a name with a slash relative to the child's directory (or, without
+     * one, to user.dir — absolute, because a daemonized JVM's kernel cwd is "/"); a bare name
+     * looked up in the child's PATH.
+     *
+     * @throws ExecException "command not found" / "found in PATH but not executable"
+     */
+    static String resolve(String program, boolean searchPath, Path directory, String pathVariable) throws ExecException {
+        if (program.contains("/") || !searchPath) {
+            Path p = directory != null ? directory.toAbsolutePath().resolve(program) : Path.of(program).toAbsolutePath();
+            return p.toString();
+        }
+        String path = pathVariable == null || pathVariable.isEmpty() ? "/usr/local/bin:/usr/bin:/bin" : pathVariable;
+        boolean sawNonExecutable = false;
+        for (String dir : path.split(File.pathSeparator, -1)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toAbsolutePath().toString();
+                }
+                sawNonExecutable = true;
+            }
+        }
+        throw sawNonExecutable
+                ? new ExecException(program, "found in PATH (" + path + ") but not executable", Errno.EACCES)
+                : new ExecException(program, "command not found (PATH is " + path + ")", Errno.ENOENT);
+    }
+
+    /** Checks a program file the way the exec will, without running it; null when it looks runnable. */
+    static ExecException check(String program, Path file) {
+        if (!Files.exists(file)) {
+            return Files.isSymbolicLink(file) ? new ExecException(program, "is a dangling symbolic link", Errno.ENOENT)
+                    : new ExecException(program, "no such file", Errno.ENOENT);
+        }
+        if (Files.isDirectory(file)) {
+            return new ExecException(program, "is a directory", Errno.EACCES);
+        }
+        if (!Files.isExecutable(file)) {
+            return new ExecException(program, "is not executable (chmod +x " + program + "?)", Errno.EACCES);
+        }
+        return interpreterProblem(program, file);
+    }
+
+    /**
+     * Explains a failed posix_spawn of {@code file}: the program, its {@code #!} interpreter, or
+     * an unknown format; the original failure when nothing better can be said.
+     */
+    static PosixException explain(String program, Path file, PosixException failure) {
+        ExecException e = check(program, file);
+        if (e != null) {
+            return e;
+        }
+        if (failure.errno() == Errno.ENOEXEC) {
+            return new ExecException(program, "is not a program this system can run (no #! line, or a binary for"
+                    + " another machine)", Errno.ENOEXEC);
+        }
+        return failure;
+    }
+
+    /** A {@code #!} line whose interpreter does not exist or cannot run; null otherwise. */
+    private static ExecException interpreterProblem(String program, Path file) {
+        String line;
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(256);
+            if (head.length < 2 || head[0] != '#' || head[1] != '!') {
+                return null;
+            }
+            String text = new String(head, StandardCharsets.ISO_8859_1);
+            int nl = text.indexOf('\n');
+            line = (nl < 0 ? text : text.substring(0, nl)).strip();
+        } catch (IOException e) {
+            return null; // unreadable, yet executable: the exec may still work (execute-only)
+        }
+        String[] words = line.substring(2).strip().split("\\s+", 2);
+        if (words[0].isEmpty()) {
+            return new ExecException(program, "bad interpreter '" + line + "': no interpreter named", Errno.ENOEXEC);
+        }
+        Path interpreter = Path.of(words[0]);
+        if (!Files.exists(interpreter)) {
+            return new ExecException(program, "bad interpreter '" + line + "': " + words[0] + " does not exist",
+                    Errno.ENOENT);
+        }
+        if (Files.isDirectory(interpreter) || !Files.isExecutable(interpreter)) {
+            return new ExecException(program, "bad interpreter '" + line + "': " + words[0] + " is not executable",
+                    Errno.EACCES);
+        }
+        return null;
+    }
+}
