@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -74,11 +78,38 @@ class ReaperTest {
     }
 
     @Test
+    void concurrentSpawnersEachReapTheirOwnChildren() throws Exception {
+        // Spawns from several threads run in parallel (a shared lock, not a mutex): each thread
+        // must still get exactly its own children's statuses.
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int code = 20 + t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        try (ChildProcess c = Spawn.of("/bin/sh", "-c", "exit " + code).stdin(Redirect.NULL).start()) {
+                            assertEquals(new WaitStatus.Exited(c.pid(), code), c.waitFor());
+                        }
+                    }
+                    return code;
+                }));
+            }
+            for (int t = 0; t < 4; t++) {
+                assertEquals(20 + t, done.get(t).get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(ProcessTable.zombiesOf(Posix.getpid()).isEmpty(), "no zombie");
+    }
+
+    @Test
     void onExitOfAChildStillInTheGracePeriodCompletes() throws Exception {
         // onExit() must not wait for the grace period to pass before the child is watched; the
         // result must arrive for a child that exits long after it was asked for, too.
         try (ChildProcess c = Spawn.of("/bin/sh", "-c", "sleep 0.3; exit 4").start()) {
-            WaitStatus s = c.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            WaitStatus s = c.onExit().get(10, TimeUnit.SECONDS);
             assertEquals(new WaitStatus.Exited(c.pid(), 4), s);
         }
         try (ChildProcess c = Spawn.of("/bin/sh", "-c", "exit 6").start()) {
