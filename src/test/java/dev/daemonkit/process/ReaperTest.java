@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.WaitStatus;
+import dev.daemonkit.testing.Parallel;
 import dev.daemonkit.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -81,26 +79,15 @@ class ReaperTest {
     void concurrentSpawnersEachReapTheirOwnChildren() throws Exception {
         // Spawns from several threads run in parallel (a shared lock, not a mutex): each thread
         // must still get exactly its own children's statuses.
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<Integer>> done = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int code = 20 + t;
-                done.add(pool.submit(() -> {
-                    for (int i = 0; i < 50; i++) {
-                        try (ChildProcess c = Spawn.of("/bin/sh", "-c", "exit " + code).stdin(Redirect.NULL).start()) {
-                            assertEquals(new WaitStatus.Exited(c.pid(), code), c.waitFor());
-                        }
-                    }
-                    return code;
-                }));
+        List<Integer> codes = Parallel.run(4, t -> {
+            for (int i = 0; i < 50; i++) {
+                try (ChildProcess c = Spawn.of("/bin/sh", "-c", "exit " + (20 + t)).stdin(Redirect.NULL).start()) {
+                    assertEquals(new WaitStatus.Exited(c.pid(), 20 + t), c.waitFor());
+                }
             }
-            for (int t = 0; t < 4; t++) {
-                assertEquals(20 + t, done.get(t).get());
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return 20 + t;
+        });
+        assertEquals(List.of(20, 21, 22, 23), codes);
         assertTrue(ProcessTable.zombiesOf(Posix.getpid()).isEmpty(), "no zombie");
     }
 
