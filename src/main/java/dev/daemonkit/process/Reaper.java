@@ -18,7 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +50,12 @@ public final class Reaper {
 
     /** Every child spawned and not yet reaped, by pid: lets any reaper complete any child. */
     private static final Map<Integer, ChildProcess> LIVE = new ConcurrentHashMap<>();
-    /** Held across posix_spawn + registration, so own-all mode never sees an unregistered pid. */
-    private static final ReentrantLock SPAWN_LOCK = new ReentrantLock();
+    /**
+     * Spawners hold the read side across posix_spawn + registration, so own-all mode (which takes
+     * the write side to look a reaped pid up) never sees an unregistered pid. A read side, not a
+     * mutex: spawns from several threads must not queue behind each other's posix_spawn.
+     */
+    private static final ReentrantReadWriteLock SPAWN_LOCK = new ReentrantReadWriteLock();
 
     private static volatile Reaper shared;
     private static volatile Reaper ownAll;
@@ -128,8 +134,8 @@ public final class Reaper {
         return LIVE.size();
     }
 
-    ReentrantLock spawnLock() {
-        return SPAWN_LOCK;
+    Lock spawnLock() {
+        return SPAWN_LOCK.readLock();
     }
 
     void register(ChildProcess c) {
@@ -339,11 +345,11 @@ public final class Reaper {
                     continue;
                 }
                 ChildProcess c;
-                SPAWN_LOCK.lock();   // a pid just spawned is registered before we look it up
+                SPAWN_LOCK.writeLock().lock();   // a pid just spawned is registered before we look it up
                 try {
                     c = LIVE.get(s.pid());
                 } finally {
-                    SPAWN_LOCK.unlock();
+                    SPAWN_LOCK.writeLock().unlock();
                 }
                 if (c != null) {
                     c.complete(s);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.WaitStatus;
+import dev.daemonkit.testing.Parallel;
 import dev.daemonkit.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -74,11 +76,27 @@ class ReaperTest {
     }
 
     @Test
+    void concurrentSpawnersEachReapTheirOwnChildren() throws Exception {
+        // Spawns from several threads run in parallel (a shared lock, not a mutex): each thread
+        // must still get exactly its own children's statuses.
+        List<Integer> codes = Parallel.run(4, t -> {
+            for (int i = 0; i < 50; i++) {
+                try (ChildProcess c = Spawn.of("/bin/sh", "-c", "exit " + (20 + t)).stdin(Redirect.NULL).start()) {
+                    assertEquals(new WaitStatus.Exited(c.pid(), 20 + t), c.waitFor());
+                }
+            }
+            return 20 + t;
+        });
+        assertEquals(List.of(20, 21, 22, 23), codes);
+        assertTrue(ProcessTable.zombiesOf(Posix.getpid()).isEmpty(), "no zombie");
+    }
+
+    @Test
     void onExitOfAChildStillInTheGracePeriodCompletes() throws Exception {
         // onExit() must not wait for the grace period to pass before the child is watched; the
         // result must arrive for a child that exits long after it was asked for, too.
         try (ChildProcess c = Spawn.of("/bin/sh", "-c", "sleep 0.3; exit 4").start()) {
-            WaitStatus s = c.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            WaitStatus s = c.onExit().get(10, TimeUnit.SECONDS);
             assertEquals(new WaitStatus.Exited(c.pid(), 4), s);
         }
         try (ChildProcess c = Spawn.of("/bin/sh", "-c", "exit 6").start()) {

@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.daemonkit.posix.WaitStatus;
+import dev.daemonkit.testing.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,37 +35,29 @@ class SpawnCacheTest {
 
     @Test
     void sharedFileActionsGiveEachChildItsOwnFileAndNoOtherFd() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<String>> outs = new ArrayList<>();
-            for (int t = 0; t < 2; t++) {
-                Path out = dir.resolve("fds-" + t + ".txt");
-                outs.add(pool.submit(() -> {
-                    String last = null;
-                    for (int i = 0; i < 20; i++) {
-                        Spawn s = Spawn.of("/bin/sh", "-c", "exec ls /proc/self/fd").stdin(Redirect.NULL)
-                                .stdout(Redirect.toFile(out)).stderr(Redirect.NULL).directory(dir);
-                        try (ChildProcess c = s.start()) {
-                            assertEquals(new WaitStatus.Exited(c.pid(), 0), c.waitFor());
-                        }
-                        last = Files.readString(out);
-                    }
-                    return last;
-                }));
+        List<String> listings = Parallel.run(2, t -> {
+            Path out = dir.resolve("fds-" + t + ".txt");
+            String last = null;
+            for (int i = 0; i < 20; i++) {
+                Spawn s = Spawn.of("/bin/sh", "-c", "exec ls /proc/self/fd").stdin(Redirect.NULL)
+                        .stdout(Redirect.toFile(out)).stderr(Redirect.NULL).directory(dir);
+                try (ChildProcess c = s.start()) {
+                    assertEquals(new WaitStatus.Exited(c.pid(), 0), c.waitFor());
+                }
+                last = Files.readString(out);
             }
-            for (Future<String> f : outs) {
-                // ls sees 0, 1, 2 and the directory it reads: nothing of the JVM's leaked through.
-                assertEquals(List.of("0", "1", "2", "3"), List.of(f.get().trim().split("\\s+")));
-            }
-            SpawnFileActions.Settings key = SpawnFileActions.Settings.of(Redirect.NULL,
-                    Redirect.toFile(dir.resolve("fds-0.txt")), Redirect.NULL, false, false, dir.toString());
-            assertSame(SpawnFileActions.of(key, f -> {
-                throw new AssertionError("already built");
-            }), SpawnFileActions.of(key, f -> {
-                throw new AssertionError("already built");
-            }), "built once, then shared");
-        } finally {
-            pool.shutdownNow();
+            return last;
+        });
+        for (String listing : listings) {
+            // ls sees 0, 1, 2 and the directory it reads: nothing of the JVM's leaked through.
+            assertEquals(List.of("0", "1", "2", "3"), List.of(listing.trim().split("\\s+")));
         }
+        SpawnFileActions.Settings key = SpawnFileActions.Settings.of(Redirect.NULL,
+                Redirect.toFile(dir.resolve("fds-0.txt")), Redirect.NULL, false, false, dir.toString());
+        assertSame(SpawnFileActions.of(key, f -> {
+            throw new AssertionError("already built");
+        }), SpawnFileActions.of(key, f -> {
+            throw new AssertionError("already built");
+        }), "built once, then shared");
     }
 }

@@ -13,6 +13,7 @@ import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
+import dev.daemonkit.testing.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,9 +21,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -115,27 +113,15 @@ class VforkExitTest {
 
     @Test
     void concurrentCallersGetTheirOwnChildren() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        try {
-            List<Future<Integer>> done = new ArrayList<>();
-            for (int t = 0; t < 3; t++) {
-                int status = 10 + t;
-                done.add(pool.submit(() -> {
-                    int n = 0;
-                    for (int i = 0; i < 300; i++) {
-                        int pid = Posix.forkExit(status);
-                        assertEquals(new WaitStatus.Exited(pid, status), Posix.waitpid(pid, 0));
-                        n++;
-                    }
-                    return n;
-                }));
+        // Each calling thread has its own stack segment for its children.
+        List<Integer> done = Parallel.run(3, t -> {
+            for (int i = 0; i < 300; i++) {
+                int pid = Posix.forkExit(10 + t);
+                assertEquals(new WaitStatus.Exited(pid, 10 + t), Posix.waitpid(pid, 0));
             }
-            for (Future<Integer> f : done) {
-                assertEquals(300, f.get());
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return 300;
+        });
+        assertEquals(List.of(300, 300, 300), done);
     }
 
     @Test
