@@ -69,6 +69,18 @@ final class PidfileProbe {
      * @param allHolders find every process holding the lock (for stop), not only the first
      */
     static Finding inspect(Path path, boolean allHolders) {
+        // A start or stop may replace the file between our lstat and our open: look again.
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Finding f = inspectOnce(path, allHolders);
+            if (f != null) {
+                return f;
+            }
+        }
+        return new NotAPidfile(path + " kept changing while being read");
+    }
+
+    /** One look; null when the file at the path changed between lstat and open (looked at again). */
+    private static Finding inspectOnce(Path path, boolean allHolders) {
         FileStat seen;
         try {
             seen = PosixFiles.lstat(path);
@@ -82,8 +94,11 @@ final class PidfileProbe {
         try (Fd fd = PosixFiles.open(path, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK | PosixFiles.O_CLOEXEC
                 | PosixFiles.O_NOCTTY, 0)) {
             FileStat st = PosixFiles.fstat(fd);
-            if (!st.isRegular() || !st.sameFile(seen)) {
-                return new NotAPidfile(path + " changed while being read (now " + st.type().description() + ")");
+            if (!st.isRegular()) {
+                return new NotAPidfile(path + " is " + st.type().description() + ", not a pidfile");
+            }
+            if (!st.sameFile(seen)) {
+                return null;
             }
             String why = untrustedOwner(path, st);
             if (why != null) {

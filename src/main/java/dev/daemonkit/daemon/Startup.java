@@ -103,6 +103,11 @@ final class Startup {
             notify = true;
         } else if (line.startsWith("PID ")) {
             int pid = parsePid(line.substring(4).trim());
+            if (pid > 0 && !isAlive(pid)) {
+                // Gone already (a daemon that failed right after saying who it is): nothing to
+                // believe or signal; its ERROR line or exit tells the rest.
+                return Optional.empty();
+            }
             if (!isOurs(pid)) {
                 throw fail("it reported pid " + printable(line.substring(4).trim()) + ", which is not a process"
                         + " daemonkit started that holds its pidfile's lock; refusing it");
