@@ -29,7 +29,7 @@ final class ManagedProcess {
     static final Duration QUICK = Duration.ofSeconds(1);
     /** Quick exits in a row that are restarted at once; after that, restarts back off. */
     static final int QUICK_FREE = 10;
-    /** How long a program that daemonized itself has to name its daemon in its pidfile. */
+    /** How long at least a program that daemonized itself has to name its daemon in its pidfile. */
     static final Duration PIDFILE_WAIT = Duration.ofSeconds(2);
     private static final Duration PIDFILE_POLL = Duration.ofMillis(50);
 
@@ -254,12 +254,17 @@ final class ManagedProcess {
 
     /**
      * The program exited 0 and should have left a daemon behind: look for it in the pidfile every
-     * {@link #PIDFILE_POLL} by a timer (the event thread never sleeps), for up to {@link #PIDFILE_WAIT}.
+     * {@link #PIDFILE_POLL} by a timer (the event thread never sleeps), for its start seconds but
+     * at least {@link #PIDFILE_WAIT}.
      */
     private void awaitPidfile(long g) {
-        pidfileDeadline = Instant.now().plus(PIDFILE_WAIT);
+        pidfileDeadline = Instant.now().plus(pidfileWait());
         LOG.debug("{}: exited 0; waiting for a live pid in {}", name, spec.pidfile());
         pollPidfile(g);
+    }
+
+    private Duration pidfileWait() {
+        return spec.startSeconds().compareTo(PIDFILE_WAIT) > 0 ? spec.startSeconds() : PIDFILE_WAIT;
     }
 
     private void pollPidfile(long g) {
@@ -277,7 +282,7 @@ final class ManagedProcess {
                     return;
                 }
                 pidfileDeadline = null;
-                String why = "exited 0 but its pidfile named no live process within " + PIDFILE_WAIT.toMillis() + " ms: "
+                String why = "exited 0 but its pidfile named no live process within " + pidfileWait().toMillis() + " ms: "
                         + n.why();
                 if (state == ProgramState.STOPPING) {
                     become(Transition.STOPPED, why);
