@@ -124,7 +124,7 @@ public final class ProgramOptions {
             if (t.isBlank()) {
                 throw new IllegalArgumentException("needs a path");
             }
-            return base.resolve(t.trim());
+            return base.resolve(t.trim()).normalize();
         }, format, false);
     }
 }
