@@ -61,13 +61,13 @@ public final class ProgramOptions {
                     "extra environment, e.g. A=1 or A=1,B=\"x, y\"", "environment"),
             ProgramOption.of("directory", DIRECTORY, ProgramSpec.Builder::directory, ProgramSpec::directory,
                     "its working directory"),
-            ProgramOption.of("stdout-log", FILE, ProgramSpec.Builder::stdoutLog, ProgramSpec::stdoutLog,
+            ProgramOption.of("stdout-log", FILE, ProgramOptions::stdoutLogOnce, ProgramSpec::stdoutLog,
                     "its stdout, appended and rotated", "stdout_logfile"),
             ProgramOption.of("stderr-log", FILE, ProgramSpec.Builder::stderrLog, s -> s.redirectStderr() ? null
                     : s.stderrLog(), "its stderr, appended and rotated", "stderr_logfile"),
             ProgramOption.of("redirect-stderr", SWITCH, ProgramSpec.Builder::redirectStderr, ProgramSpec::redirectStderr,
                     "its stderr goes where its stdout goes"),
-            ProgramOption.of("program-log", FILE, (b, p) -> b.stdoutLog(p).redirectStderr(true),
+            ProgramOption.of("program-log", FILE, (b, p) -> stdoutLogOnce(b, p).redirectStderr(true),
                     s -> s.redirectStderr() ? s.stdoutLog() : null, "its stdout and stderr (--stdout-log + --redirect-stderr)"),
             ProgramOption.of("log-max-bytes", SIZE, ProgramSpec.Builder::logMaxBytes, ProgramSpec::logMaxBytes,
                     "rotate a log when it would grow beyond this; 0: never", "logfile_maxbytes"),
@@ -112,6 +112,14 @@ public final class ProgramOptions {
         return ALL.stream().filter(o -> o.iniKeys().size() > 1)
                 .map(o -> o.iniKeys().get(0) + " (" + String.join(", ", o.iniKeys().subList(1, o.iniKeys().size())) + ")")
                 .toList();
+    }
+
+    /** --stdout-log and --program-log both name the stdout log: giving both is a mistake, not "the last wins". */
+    private static ProgramSpec.Builder stdoutLogOnce(ProgramSpec.Builder b, Path p) {
+        if (b.hasStdoutLog()) {
+            throw new IllegalArgumentException("the stdout log is already set (stdout-log and program-log name the same file)");
+        }
+        return b.stdoutLog(p);
     }
 
     private static Type<Integer> count(int min, int max) {

@@ -315,6 +315,10 @@ public final class ProgramSpec {
             return this;
         }
 
+        boolean hasStdoutLog() {
+            return stdoutLog != null;
+        }
+
         /** Default none (the supervisor's stderr); excludes {@link #redirectStderr}. */
         public Builder stderrLog(Path p) {
             stderrLog = p;

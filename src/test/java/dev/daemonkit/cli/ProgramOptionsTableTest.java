@@ -85,6 +85,7 @@ class ProgramOptionsTableTest {
         assertIniError("startsecs = 1\nstart_seconds = 2", ":4: start_seconds: already set on line 3 as startsecs");
         assertIniError("numprocs = 0", ":3: numprocs: must be between 1 and 1000");
         assertIniError("stderr_log = /e\nredirect_stderr = true", ":1: [program:p]: ");
+        assertIniError("program_log = /a\nstdout_logfile = /o", ":4: stdout_logfile: the stdout log is already set");
     }
 
     @Test
@@ -95,6 +96,7 @@ class ProgramOptionsTableTest {
         assertCliError(List.of("--restart", "now", "--restart", "never"), "--restart is given more than once");
         assertCliError(List.of("--log-max-bytes", "1TB"), "--log-max-bytes: needs a size");
         assertCliError(List.of("--stderr-log", "/e", "--program-log", "/a"), "exclude each other");
+        assertCliError(List.of("--stdout-log", "/o", "--program-log", "/a"), "--program-log: the stdout log is already set");
     }
 
     @Test
