@@ -275,10 +275,7 @@ public final class ProgramSpec {
 
         /** Default 3. */
         public Builder startRetries(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("start retries must not be negative: " + n);
-            }
-            startRetries = n;
+            startRetries = (int) atLeast(0, n, "start retries");
             return this;
         }
 
@@ -302,10 +299,7 @@ public final class ProgramSpec {
 
         /** Default 1. */
         public Builder numprocs(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("numprocs must be at least 1: " + n);
-            }
-            numprocs = n;
+            numprocs = (int) atLeast(1, n, "numprocs");
             return this;
         }
 
@@ -333,19 +327,13 @@ public final class ProgramSpec {
 
         /** Default 10 MiB; 0: never rotate. */
         public Builder logMaxBytes(long n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("log max bytes must not be negative: " + n);
-            }
-            logMaxBytes = n;
+            logMaxBytes = atLeast(0, n, "log max bytes");
             return this;
         }
 
         /** Default 5. */
         public Builder logBackups(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("log backups must not be negative: " + n);
-            }
-            logBackups = n;
+            logBackups = (int) atLeast(0, n, "log backups");
             return this;
         }
 
@@ -381,10 +369,7 @@ public final class ProgramSpec {
 
         /** Default -1 (none). */
         public Builder listenFd(int fd) {
-            if (fd < -1) {
-                throw new IllegalArgumentException("listen fd must be -1 or a descriptor: " + fd);
-            }
-            listenFd = fd;
+            listenFd = (int) atLeast(-1, fd, "listen fd");
             return this;
         }
 
@@ -399,6 +384,13 @@ public final class ProgramSpec {
                 throw new IllegalArgumentException("program " + name + ": a stderr log and redirect stderr exclude each other");
             }
             return new ProgramSpec(this);
+        }
+
+        private static long atLeast(long min, long n, String what) {
+            if (n < min) {
+                throw new IllegalArgumentException(what + " must be at least " + min + ": " + n);
+            }
+            return n;
         }
 
         private static Duration nonNegative(Duration d, String what) {
