@@ -1,11 +1,11 @@
 package dev.daemonkit.cli;
 
 import dev.daemonkit.posix.Signal;
+import dev.daemonkit.supervise.OptionValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -197,30 +197,14 @@ public final class Args {
     }
 
     /**
-     * Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}; a bare number means seconds
-     * (as supervisord's startsecs). Negative durations are rejected.
+     * Parses a duration the way every daemonkit option and config file does
+     * ({@link OptionValues#duration}: 500ms, 10s, 2m, 1h; a bare number is seconds; negative refused).
      */
     public static Duration parseDuration(String what, String text) throws UsageException {
-        String t = text.trim().toLowerCase(Locale.ROOT);
         try {
-            Duration d;
-            if (t.endsWith("ms")) {
-                d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            } else if (t.endsWith("s")) {
-                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-            } else if (t.endsWith("m")) {
-                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60_000));
-            } else if (t.endsWith("h")) {
-                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 3_600_000));
-            } else {
-                d = Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
-            }
-            if (d.isNegative()) {
-                throw new UsageException(what + " must not be negative: " + text);
-            }
-            return d;
-        } catch (NumberFormatException e) {
-            throw new UsageException(what + " needs a duration like 500ms, 10s or 2m: " + text);
+            return OptionValues.duration(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(what + ": " + e.getMessage());
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.CappedRun;
 import dev.daemonkit.process.ChildProcess;
+import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.PidLimits;
 import dev.daemonkit.process.PidsSandbox;
 import dev.daemonkit.process.Reaper;
@@ -119,7 +120,7 @@ final class PidsCommand implements Command {
             ProcessControl.setChildSubreaper(true);
             Reaper.ownAllChildren(s -> LOG.debug("reaped an orphan of the command: {}", s));
             ChildProcess child = Spawn.of(sb.wrap(command)).start();
-            SignalForwarding.forward(RunCommand.FORWARDED, s -> {
+            JvmSignals.handle(RunCommand.FORWARDED, JvmSignals.WhenIgnored.LEAVE, s -> {
                 try {
                     child.signal(s);
                 } catch (PosixException e) {

@@ -2,6 +2,7 @@ package dev.daemonkit.cli;
 
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.process.ListenSocket;
+import dev.daemonkit.supervise.ProgramSpec;
 import dev.daemonkit.supervise.RestartPolicy;
 import dev.daemonkit.supervise.Supervisor;
 import java.io.PrintStream;
@@ -39,13 +40,18 @@ final class PreforkCommand implements Command {
             serving, so only the dying worker's own connections are lost.
 
             options:
-              --workers N          number of workers (1..256)
-              --listen HOST:PORT   IPv4 address and port (port 0: any free port, printed at start)
-            """ + SuperviseArgs.OPTIONS_HELP + """
+              --workers N              number of workers (1..256)
+              --listen HOST:PORT       IPv4 address and port (port 0: any free port, printed at start)
+            """ + SuperviseArgs.optionsHelp(name(), defaults("CMD", List.of("CMD")).build()) + """
 
 
             exit: 0 after SIGTERM/SIGINT stopped the workers; 1 cannot listen (port in use);
                   2 bad usage.""";
+    }
+
+    /** A worker's defaults: those of every program, but restarted whatever its exit status. */
+    private static ProgramSpec.Builder defaults(String name, List<String> command) {
+        return ProgramSpec.builder(name, command).restart(RestartPolicy.ALWAYS);
     }
 
     @Override
@@ -73,10 +79,8 @@ final class PreforkCommand implements Command {
         }
         List<String> command = a.requireCommand();
         SuperviseArgs.checkProgram(command);
-        var b = SuperviseArgs.program(a, Path.of(command.get(0)).getFileName().toString(), command).numprocs(workers);
-        if (a.get("restart").isEmpty()) {
-            b.restart(RestartPolicy.ALWAYS);
-        }
+        ProgramSpec worker = SuperviseArgs.program(a, defaults(Path.of(command.get(0)).getFileName().toString(), command)
+                .numprocs(workers));
         ListenSocket[] socket = new ListenSocket[1];
         try {
             // Bound by the process that supervises (after daemonizing), before readiness is reported.
@@ -87,7 +91,7 @@ final class PreforkCommand implements Command {
                     throw new java.io.IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
                 }
                 LOG.info("listening on {}:{} with {} workers", host.getHostAddress(), socket[0].port(), workers);
-                return List.of(b.listenFd(socket[0].fd().number()).build());
+                return List.of(worker.toBuilder().listenFd(socket[0].fd().number()).build());
             }, Supervisor.Mode.UNTIL_SHUTDOWN, err);
         } finally {
             if (socket[0] != null) {

@@ -11,6 +11,7 @@ import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ChildProcess;
+import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.Redirect;
 import dev.daemonkit.process.Spawn;
 import java.io.PrintStream;
@@ -100,7 +101,7 @@ final class RunCommand implements Command {
                 pidfile.sealWrites();
                 pidfile.handOver(); // the command holds the lock; a stop signals it, not us
             }
-            SignalForwarding.forward(FORWARDED, s -> signalQuietly(child, s));
+            JvmSignals.handle(FORWARDED, JvmSignals.WhenIgnored.LEAVE, s -> signalQuietly(child, s));
             LOG.info("running {} as pid {}", command.get(0), child.pid());
             WaitStatus status = child.waitFor();
             LOG.info("pid {} {}", child.pid(), status);

@@ -7,6 +7,7 @@ import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
+import dev.daemonkit.process.JvmSignals;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -148,7 +149,7 @@ final class ServeCommand implements Command {
         }
         FileServer fs = server[0];
         CountDownLatch stop = new CountDownLatch(1);
-        SignalForwarding.forward(List.of(Signal.SIGTERM, Signal.SIGINT), s -> {
+        JvmSignals.handle(List.of(Signal.SIGTERM, Signal.SIGINT), JvmSignals.WhenIgnored.LEAVE, s -> {
             LOG.info("{}: stopping, requests in flight may finish within {} s", s, DRAIN.toSeconds());
             stop.countDown();
         });
@@ -162,7 +163,7 @@ final class ServeCommand implements Command {
         if (daemon.isPresent()) {
             daemon.get().onReload(reload);
         } else {
-            SignalForwarding.forward(List.of(Signal.SIGHUP), s -> reload.run());
+            JvmSignals.handle(List.of(Signal.SIGHUP), JvmSignals.WhenIgnored.LEAVE, s -> reload.run());
         }
         fs.start();
         String url = "http://" + bind.getHostAddress() + ":" + fs.port() + "/";

@@ -3,22 +3,24 @@ package dev.daemonkit.cli;
 import dev.daemonkit.daemon.Daemon;
 import dev.daemonkit.daemon.DaemonOptions;
 import dev.daemonkit.posix.Signal;
-import dev.daemonkit.supervise.ControlServer;
+import dev.daemonkit.supervise.ProgramOption;
+import dev.daemonkit.supervise.ProgramOptions;
 import dev.daemonkit.supervise.ProgramSpec;
-import dev.daemonkit.supervise.RestartPolicy;
 import dev.daemonkit.supervise.Supervisor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 
-/** The options shared by supervise and prefork, and the run loop both use. */
+/**
+ * The command line of supervise and prefork: a program's options from the library's table
+ * ({@link ProgramOptions}, the same as a config file's keys), the supervisor's own options, and
+ * daemonizing; the supervising itself is {@link Supervisor#runUntilDone}.
+ */
 final class SuperviseArgs {
     private SuperviseArgs() {
     }
@@ -29,79 +31,77 @@ final class SuperviseArgs {
         List<ProgramSpec> get() throws IOException;
     }
 
-    static final Set<String> VALUED = Set.of("restart", "start-retries", "start-seconds", "backoff-max", "stop-signal",
-            "stop-timeout", "pidfile", "log", "control", "program-log", "map-signal", "remap-exit", "exit-codes", "pdeathsig");
-    static final Set<String> FLAGS = Set.of("subreaper", "signal-group");
+    /** The supervisor's own options; a program's options come from {@link ProgramOptions}. */
+    static final Set<String> SUPERVISOR_VALUED = Set.of("pidfile", "log", "control", "remap-exit");
+    static final Set<String> SUPERVISOR_FLAGS = Set.of("subreaper");
 
-    static final String OPTIONS_HELP = """
-              --restart P          always | on-failure (default) | never: after an exit from RUNNING
-              --exit-codes LIST    exit codes that count as success (default 0)
-              --start-seconds S    it must stay up this long to count as started (default 1s)
-              --start-retries N    failed starts in a row before FATAL (default 3)
-              --backoff-max S      cap of the exponential wait between failed starts (default 30s)
-              --stop-signal SIG    signal to stop it (default TERM); --stop-timeout S then SIGKILL (default 10s)
-              --signal-group       give the program its own process group and signal the whole group
-              --map-signal A:B     forward signal A as B, e.g. TERM:QUIT (repeatable; dumb-init -r)
-              --remap-exit N       report exit status N as 0 (tini -e)
-              --pdeathsig SIG      the program gets SIG if the supervisor dies, even by SIGKILL
-                                   (PR_SET_PDEATHSIG, set through util-linux setpriv)
-              --program-log FILE   the program's stdout and stderr, appended, rotated at 10 MiB, 5 kept
-              --subreaper          become a child subreaper: orphans of the program are re-parented to
-                                   the supervisor and reaped (for programs that double-fork; containers)
-              --pidfile P          daemonize the supervisor itself (control socket P with .sock)
-              --log FILE           the supervisor's own log when daemonized
-              --control SOCK       control socket path (owner-only) for 'daemonkit ctl'""";
+    private static final List<List<String>> SUPERVISOR_HELP = List.of(
+            List.of("--remap-exit N", "report the program's exit status N as 0 (tini -e)"),
+            List.of("--subreaper", "become a child subreaper: orphans of the program are re-parented to the"),
+            List.of("", "supervisor and reaped (programs that double-fork; containers)"),
+            List.of("--pidfile P", "daemonize the supervisor itself (control socket P with .sock)"),
+            List.of("--log FILE", "the supervisor's own log when daemonized"),
+            List.of("--control SOCK", "control socket path (owner-only) for 'daemonkit ctl'"));
 
-    static Args parse(String command, List<String> argv, Set<String> moreValued) throws UsageException {
-        Set<String> valued = new HashSet<>(VALUED);
-        valued.addAll(moreValued);
-        return Args.parse(command, argv, valued, FLAGS, 0);
+    /** The program options {@code command} takes: all of them, but prefork's copies are its --workers. */
+    static List<ProgramOption> programOptions(String command) {
+        return ProgramOptions.all().stream().filter(o -> !(command.equals("prefork") && o.flag().equals("numprocs")))
+                .toList();
     }
 
-    /** Applies the per-program options to a builder. */
-    static ProgramSpec.Builder program(Args a, String name, List<String> command) throws UsageException {
-        ProgramSpec.Builder b = ProgramSpec.builder(name, command);
-        try {
-            a.get("restart").ifPresent(r -> b.restart(RestartPolicy.parse(r)));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--restart: " + e.getMessage());
+    /** The help of {@code command}'s program options (with the defaults {@code defaults} has), then the supervisor's. */
+    static String optionsHelp(String command, ProgramSpec defaults) {
+        StringBuilder sb = new StringBuilder(ProgramOptions.help(programOptions(command), defaults));
+        SUPERVISOR_HELP.forEach(l -> sb.append('\n').append(String.format("  %-24s %s", l.get(0), l.get(1))));
+        return sb.toString();
+    }
+
+    /** {@code items} joined by ", " into lines of at most {@code width} characters, each starting with {@code indent}. */
+    static String wrap(List<String> items, String indent, int width) {
+        StringBuilder out = new StringBuilder();
+        StringBuilder line = new StringBuilder(indent);
+        for (int i = 0; i < items.size(); i++) {
+            String item = items.get(i) + (i + 1 < items.size() ? "," : "");
+            if (line.length() > indent.length() && line.length() + 1 + item.length() > width) {
+                out.append(line).append('\n');
+                line = new StringBuilder(indent);
+            }
+            line.append(line.length() > indent.length() ? " " : "").append(item);
         }
-        b.startRetries(a.integer("start-retries", 3, 0, 1000));
-        b.startSeconds(a.duration("start-seconds", Duration.ofSeconds(1)));
-        b.backoffMax(a.duration("backoff-max", Duration.ofSeconds(30)));
-        b.stopSignal(a.signal("stop-signal", Signal.SIGTERM));
-        b.stopTimeout(a.duration("stop-timeout", Duration.ofSeconds(10)));
-        b.signalGroup(a.flag("signal-group"));
-        if (a.get("pdeathsig").isPresent()) {
-            b.parentDeathSignal(a.signal("pdeathsig", Signal.SIGTERM));
+        return out.append(line).toString();
+    }
+
+    static Args parse(String command, List<String> argv, Set<String> moreValued) throws UsageException {
+        Set<String> valued = new HashSet<>(SUPERVISOR_VALUED);
+        valued.addAll(moreValued);
+        Set<String> flags = new HashSet<>(SUPERVISOR_FLAGS);
+        for (ProgramOption o : programOptions(command)) {
+            (o.isSwitch() ? flags : valued).add(o.flag());
         }
-        if (a.get("exit-codes").isPresent()) {
-            Set<Integer> codes = new HashSet<>();
-            for (String c : a.get("exit-codes").get().split(",")) {
+        return Args.parse(command, argv, valued, flags, 0);
+    }
+
+    /** Applies the program options given on the command line to {@code b} and builds the spec. */
+    static ProgramSpec program(Args a, ProgramSpec.Builder b) throws UsageException {
+        Path cwd = Path.of("").toAbsolutePath();
+        for (ProgramOption o : programOptions(a.commandName())) {
+            List<String> values = o.isSwitch() ? (a.flag(o.flag()) ? List.of("true") : List.of()) : a.all(o.flag());
+            if (values.size() > 1 && !o.repeatable()) {
+                throw new UsageException("--" + o.flag() + " is given more than once");
+            }
+            for (String v : values) {
                 try {
-                    codes.add(Integer.parseInt(c.trim()));
-                } catch (NumberFormatException e) {
-                    throw new UsageException("--exit-codes needs numbers like 0,2: " + a.get("exit-codes").get());
+                    o.apply(b, v, cwd);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--" + o.flag() + ": " + e.getMessage());
                 }
             }
-            b.exitCodes(codes);
         }
-        for (String m : a.all("map-signal")) {
-            String[] ft = m.split(":");
-            try {
-                if (ft.length != 2) {
-                    throw new IllegalArgumentException("needs FROM:TO");
-                }
-                b.mapSignal(Signal.parse(ft[0]), Signal.parse(ft[1]));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--map-signal " + m + ": " + e.getMessage());
-            }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
-        a.get("program-log").ifPresent(l -> {
-            Path p = Path.of(l).toAbsolutePath();
-            b.stdoutLog(p).stderrLog(p);
-        });
-        return b;
     }
 
     static void checkProgram(List<String> command) throws UsageException {
@@ -151,46 +151,25 @@ final class SuperviseArgs {
             o.ignoredSignals(Set.of(Signal.SIGPIPE, Signal.SIGTTIN, Signal.SIGTTOU));
             daemon = Optional.of(Daemon.daemonize(o.build()));
         }
-        List<ProgramSpec> specs;
+        Supervisor sup;
+        int count;
         try {
-            specs = programs.get();
+            List<ProgramSpec> specs = programs.get();
+            count = specs.size();
+            Supervisor.Builder builder = Supervisor.builder().programs(specs).mode(mode).subreaper(a.flag("subreaper"))
+                    .controlSocket(control.orElse(null));
+            if (remap >= 0) {
+                builder.remapExit(remap);
+            }
+            sup = builder.build();
         } catch (IOException e) {
             daemon.ifPresent(d -> d.failed(e.getMessage()));
-            err.println("daemonkit: " + e.getMessage());
+            err.println("daemonkit " + a.commandName() + ": " + e.getMessage());
             return Command.FAILED;
         }
-        try (Supervisor sup = new Supervisor(specs, mode, a.flag("subreaper"))) {
-            ControlServer ctl = null;
-            try {
-                if (control.isPresent()) {
-                    ctl = new ControlServer(control.get(), sup);
-                }
-            } catch (IOException e) {
-                daemon.ifPresent(d -> d.failed(e.getMessage()));
-                err.println("daemonkit supervise: " + e.getMessage());
-                return Command.FAILED;
-            }
-            SignalForwarding.forward(List.of(Signal.SIGTERM, Signal.SIGINT), s -> sup.shutdown());
-            SignalForwarding.forward(List.of(Signal.SIGHUP, Signal.SIGUSR1, Signal.SIGUSR2), sup::forward);
-            sup.start();
-            daemon.ifPresent(d -> d.ready("supervising " + specs.size() + " program(s)"));
-            int code;
-            try {
-                code = sup.finished().get();
-            } catch (ExecutionException e) {
-                code = Command.FAILED;
-            }
-            if (code == 1) {
-                for (Supervisor.ProcessStatus s : sup.status()) {
-                    if (s.state() == dev.daemonkit.supervise.ProgramState.FATAL) {
-                        err.println("daemonkit supervise: program " + s.name() + " entered FATAL: " + s.lastReason());
-                    }
-                }
-            }
-            if (ctl != null) {
-                ctl.close();
-            }
-            return code == remap ? 0 : code;
+        try (sup) {
+            Optional<Daemon> d = daemon;
+            return sup.runUntilDone(() -> d.ifPresent(x -> x.ready("supervising " + count + " program(s)")));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.daemonkit.cli;
 
+import dev.daemonkit.supervise.ProgramOptions;
 import dev.daemonkit.supervise.ProgramSpec;
 import dev.daemonkit.supervise.Supervisor;
 import dev.daemonkit.supervise.SupervisorConfig;
@@ -34,9 +35,14 @@ final class SuperviseCommand implements Command {
             SIGHUP, SIGUSR1, SIGUSR2 are forwarded to them.
 
             options:
-            """ + SuperviseArgs.OPTIONS_HELP + """
+            """ + SuperviseArgs.optionsHelp(name(), ProgramSpec.builder("CMD", List.of("CMD")).build()) + """
 
-              --config FILE        programs from a supervisord-style INI file (see README)
+              --config FILE            programs from a supervisord-style INI file (see README)
+
+            In a --config file each program option is a key of a [program:NAME] section, spelled with
+            _ for - (stop_timeout = 1h), beside command = CMD [ARGS...]. supervisord's names work too:
+            """ + SuperviseArgs.wrap(ProgramOptions.aliasHelp(), "  ", 96) + """
+
 
             exit: with one program, its exit status (128+N if killed by signal N) once it is done
                   (EXITED or STOPPED); 1 if it ended FATAL, naming it; with --config, 0 after a
@@ -69,7 +75,7 @@ final class SuperviseCommand implements Command {
             List<String> command = a.requireCommand();
             SuperviseArgs.checkProgram(command);
             String name = Path.of(command.get(0)).getFileName().toString();
-            specs = List.of(SuperviseArgs.program(a, name, command).build());
+            specs = List.of(SuperviseArgs.program(a, ProgramSpec.builder(name, command)));
             mode = Supervisor.Mode.UNTIL_ALL_DONE;
         }
         List<ProgramSpec> list = specs;

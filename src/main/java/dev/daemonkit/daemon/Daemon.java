@@ -7,6 +7,7 @@ import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.SignalDisposition;
+import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.Spawn;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -209,14 +210,10 @@ public final class Daemon {
     }
 
     private static void catchSignal(Signal s, Runnable action) {
-        // The JVM refuses to handle a signal that is SIG_IGN (as SIGHUP is in a daemon), so
-        // the disposition goes back to default first; the JVM's handler replaces it at once.
-        try {
-            Posix.sigaction(s, SignalDisposition.DEFAULT);
-        } catch (PosixException e) {
-            throw new IllegalStateException("cannot catch " + s + ": " + e.getMessage(), e);
+        // CATCH: a daemon's SIGHUP is ignored, yet a reload action must run.
+        if (!JvmSignals.handle(List.of(s), JvmSignals.WhenIgnored.CATCH, sig -> action.run()).signals().contains(s)) {
+            throw new IllegalStateException("cannot catch " + s + ": the JVM reserves it");
         }
-        sun.misc.Signal.handle(new sun.misc.Signal(s.name().substring(3)), ignored -> action.run());
     }
 
     private static void runLogged(Runnable r) {

@@ -1,33 +1,37 @@
 package dev.daemonkit.supervise;
 
-import dev.daemonkit.posix.Fd;
-import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ChildProcess;
 import dev.daemonkit.process.Redirect;
 import dev.daemonkit.process.Spawn;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One copy of a supervised program and its state machine. Every method runs on the supervisor's
- * single event thread; events from other threads (exits, timers) are posted there and carry the
- * generation they belong to, so that a late event of an earlier run is ignored.
+ * single event thread and never blocks it: exits, timers and the pidfile of a program that
+ * daemonizes itself are events posted there, carrying the generation they belong to, so that a
+ * late event of an earlier run is ignored. Every change of state goes through {@link #become}.
  */
 final class ManagedProcess {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+
+    /** A run shorter than this counts towards the crash-loop guard. */
+    static final Duration QUICK = Duration.ofSeconds(1);
+    /** Quick exits in a row that are restarted at once; after that, restarts back off. */
+    static final int QUICK_FREE = 10;
+    /** How long at least a program that daemonized itself has to name its daemon in its pidfile. */
+    static final Duration PIDFILE_WAIT = Duration.ofSeconds(2);
+    private static final Duration PIDFILE_POLL = Duration.ofMillis(50);
 
     final ProgramSpec spec;
     final String name;
@@ -38,8 +42,9 @@ final class ManagedProcess {
     private ProgramState state = ProgramState.STOPPED;
     private long generation;
     private ChildProcess child;
-    private int trackedPid = -1;
-    private Fd trackedPidfd;
+    private TrackedDaemon tracked;
+    /** Set while the pidfile of a program that daemonized itself is awaited (STARTING or STOPPING). */
+    private Instant pidfileDeadline;
     private Instant since = Instant.now();
     private int failedStarts;
     private Optional<WaitStatus> lastExit = Optional.empty();
@@ -49,11 +54,6 @@ final class ManagedProcess {
     private Instant startedAt = Instant.now();
     /** Exits from RUNNING in a row that came less than {@link #QUICK} after the start. */
     private int quickExits;
-
-    /** A run shorter than this counts towards the crash-loop guard. */
-    static final Duration QUICK = Duration.ofSeconds(1);
-    /** Quick exits in a row that are restarted at once; after that, restarts back off. */
-    static final int QUICK_FREE = 10;
 
     ManagedProcess(Supervisor sup, ProgramSpec spec, String name, RotatingLog stdoutLog, RotatingLog stderrLog) {
         this.sup = sup;
@@ -67,6 +67,7 @@ final class ManagedProcess {
         return state;
     }
 
+    /** The status of its last exit; empty before one, or when it could not be seen (a tracked daemon). */
     Optional<WaitStatus> lastExit() {
         return lastExit;
     }
@@ -75,38 +76,26 @@ final class ManagedProcess {
         return lastReason;
     }
 
-    int failedStarts() {
-        return failedStarts;
-    }
-
     int starts() {
         return starts;
     }
 
     /** The live pid, or -1. */
     int pid() {
-        if (child != null) {
-            return child.pid();
-        }
-        return trackedPid;
+        return child != null ? child.pid() : tracked != null ? tracked.pid() : -1;
     }
 
     Instant since() {
         return since;
     }
 
-    private void become(ProgramState s, String why) {
+    /** The one way the state changes: logged at the transition's own level. */
+    private void become(Transition t, String why) {
         ProgramState old = state;
-        state = s;
+        state = t.target;
         since = Instant.now();
-        if (s == ProgramState.FATAL) {
-            LOG.error("{}: {} -> {} ({})", name, old, s, why);
-        } else if (s == ProgramState.BACKOFF || s == ProgramState.EXITED && !why.contains("expected")) {
-            LOG.warn("{}: {} -> {} ({})", name, old, s, why);
-        } else {
-            LOG.info("{}: {} -> {} ({})", name, old, s, why);
-        }
-        sup.changed();
+        LOG.atLevel(t.level).log("{}: {} -> {} ({})", name, old, state, why);
+        sup.changedLater();
     }
 
     /** A start asked for by a user (or the initial start): earlier failures no longer count. */
@@ -118,7 +107,7 @@ final class ManagedProcess {
         start();
     }
 
-    void start() {
+    private void start() {
         if (state == ProgramState.STARTING || state == ProgramState.RUNNING || state == ProgramState.STOPPING) {
             return;
         }
@@ -143,7 +132,7 @@ final class ManagedProcess {
             s.stdin(Redirect.NULL);
         }
         s.stdout(stdoutLog != null ? Redirect.PIPE : Redirect.INHERIT);
-        s.stderr(stderrLog != null ? Redirect.PIPE : Redirect.INHERIT);
+        s.stderr(stderrLog != null ? Redirect.PIPE : spec.redirectStderr() ? Redirect.fd(1) : Redirect.INHERIT);
         s.env("SUPERVISOR_PROCESS_NAME", name);
         try {
             child = s.start();
@@ -153,43 +142,25 @@ final class ManagedProcess {
             return;
         }
         ChildProcess c = child;
-        CompletableFuture<Void> out = stdoutLog != null ? pump(c.stdout(), stdoutLog) : CompletableFuture.completedFuture(null);
-        CompletableFuture<Void> err = stderrLog != null ? pump(c.stderr(), stderrLog) : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> out = stdoutLog != null ? stdoutLog.drain(c.stdout(), "log-" + name) : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> err = stderrLog != null ? stderrLog.drain(c.stderr(), "log-" + name) : CompletableFuture.completedFuture(null);
         // The exit is handled once its output is in the log, so that what it printed last is
         // there when its state changes; a grandchild holding the pipe open delays that by 1 s
         // at most.
         CompletableFuture<Void> drained = CompletableFuture.allOf(out, err).completeOnTimeout(null, 1, TimeUnit.SECONDS);
         c.onExit().thenCombine(drained, (st, ignored) -> st).thenAccept(st -> sup.post(() -> exited(g, st)));
         if (spec.startSeconds().isZero()) {
-            become(ProgramState.RUNNING, "pid " + c.pid() + ", no start seconds");
             failedStarts = 0;
+            become(Transition.STARTED, "pid " + c.pid() + ", no start seconds");
         } else {
-            become(ProgramState.STARTING, "pid " + c.pid());
+            become(Transition.SPAWNED, "pid " + c.pid());
             timer = sup.schedule(spec.startSeconds(), () -> {
                 if (generation == g && state == ProgramState.STARTING) {
                     failedStarts = 0;
-                    become(ProgramState.RUNNING, "pid " + c.pid() + " up for " + spec.startSeconds().toMillis() + " ms");
+                    become(Transition.STARTED, "pid " + c.pid() + " up for " + spec.startSeconds().toMillis() + " ms");
                 }
             });
         }
-    }
-
-    private CompletableFuture<Void> pump(InputStream in, RotatingLog log) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofVirtual().name("log-" + name).start(() -> {
-            byte[] buf = new byte[8192];
-            try (in) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    log.write(buf, 0, n);
-                }
-            } catch (IOException e) {
-                LOG.debug("{}: log pump ended: {}", name, e.getMessage());
-            } finally {
-                done.complete(null);
-            }
-        });
-        return done;
     }
 
     private void exited(long g, WaitStatus st) {
@@ -197,64 +168,74 @@ final class ManagedProcess {
             return;
         }
         cancelTimer();
-        if (child != null) {
-            child.close();
-            child = null;
-        }
+        child.close();
+        child = null;
         lastExit = Optional.of(st);
         String what = Supervisor.describe(st);
+        boolean daemonized = spec.pidfile() != null && st instanceof WaitStatus.Exited e && e.code() == 0;
         switch (state) {
-            case STOPPING -> become(ProgramState.STOPPED, what);
+            // A launcher that exits 0 after a stop request may have left its daemon running: find it, stop it.
+            case STOPPING -> {
+                if (daemonized) {
+                    awaitPidfile(g);
+                } else {
+                    become(Transition.STOPPED, what);
+                }
+            }
             case STARTING -> {
-                if (spec.pidfile() != null && st instanceof WaitStatus.Exited e && e.code() == 0) {
-                    track(g);
+                if (daemonized) {
+                    awaitPidfile(g);
                 } else {
                     failedStart(what + " within " + spec.startSeconds().toMillis() + " ms of starting");
                 }
             }
-            case RUNNING -> afterRunning(what, st);
+            case RUNNING -> afterRunning(what, lastExit);
             default -> LOG.debug("{}: exit {} in state {}", name, what, state);
         }
     }
 
-    private void afterRunning(String what, WaitStatus st) {
-        boolean expected = st instanceof WaitStatus.Exited e && spec.exitCodes().contains(e.code());
+    /** After an exit from RUNNING: EXITED, and started again if its restart policy says so. */
+    private void afterRunning(String what, Optional<WaitStatus> status) {
+        // An exit nobody saw (a tracked daemon's) is unexpected: it was meant to keep running.
+        boolean expected = status.filter(st -> st instanceof WaitStatus.Exited e && spec.exitCodes().contains(e.code()))
+                .isPresent();
         boolean restart = spec.restart() == RestartPolicy.ALWAYS || spec.restart() == RestartPolicy.ON_FAILURE && !expected;
         lastReason = what + (expected ? " (expected)" : " (unexpected)");
-        if (restart && !sup.shuttingDown()) {
-            // Crash-loop guard: with start seconds 0 every start "succeeds", so a program that
-            // dies at once would otherwise be restarted in a tight loop, spinning the CPU and
-            // filling its log. After QUICK_FREE quick exits in a row, restarts back off too.
-            quickExits = Duration.between(startedAt, Instant.now()).compareTo(QUICK) < 0 ? quickExits + 1 : 0;
-            if (quickExits > QUICK_FREE) {
-                Duration wait = backoff(quickExits - QUICK_FREE);
-                backOff(wait, lastReason + "; " + quickExits + " quick exits in a row, restarting in "
-                        + wait.toMillis() + " ms");
-                return;
-            }
-            state = ProgramState.EXITED;
-            LOG.info("{}: {}; restarting (restart={})", name, lastReason, spec.restart().name().toLowerCase());
-            start();
-        } else {
-            become(ProgramState.EXITED, lastReason);
+        Transition exit = expected ? Transition.EXITED_EXPECTEDLY : Transition.EXITED_UNEXPECTEDLY;
+        if (!restart || sup.shuttingDown()) {
+            become(exit, lastReason);
+            return;
         }
+        // Crash-loop guard: with start seconds 0 every start "succeeds", so a program that
+        // dies at once would otherwise be restarted in a tight loop, spinning the CPU and
+        // filling its log. After QUICK_FREE quick exits in a row, restarts back off too.
+        quickExits = Duration.between(startedAt, Instant.now()).compareTo(QUICK) < 0 ? quickExits + 1 : 0;
+        if (quickExits > QUICK_FREE) {
+            Duration wait = backoff(quickExits - QUICK_FREE);
+            backOff(Transition.CRASH_LOOP, wait, lastReason + "; " + quickExits + " quick exits in a row, restarting in "
+                    + wait.toMillis() + " ms");
+            return;
+        }
+        become(exit, lastReason + "; restarting (restart=" + OptionValues.format(spec.restart()) + ")");
+        start();
     }
 
     private void failedStart(String reason) {
         failedStarts++;
         lastReason = reason;
         if (failedStarts > spec.startRetries() || sup.shuttingDown()) {
-            become(ProgramState.FATAL, "gave up after " + failedStarts + " failed start" + (failedStarts == 1 ? "" : "s")
+            become(Transition.GAVE_UP, "gave up after " + failedStarts + " failed start" + (failedStarts == 1 ? "" : "s")
                     + " in a row; last: " + reason);
             return;
         }
         Duration wait = backoff(failedStarts);
-        backOff(wait, reason + "; retry " + failedStarts + " of " + spec.startRetries() + " in " + wait.toMillis() + " ms");
+        backOff(Transition.START_FAILED, wait, reason + "; retry " + failedStarts + " of " + spec.startRetries() + " in "
+                + wait.toMillis() + " ms");
     }
 
     /** Enters BACKOFF and starts again after {@code wait}, unless something else happened meanwhile. */
-    private void backOff(Duration wait, String why) {
-        become(ProgramState.BACKOFF, why);
+    private void backOff(Transition t, Duration wait, String why) {
+        become(t, why);
         long g = generation;
         timer = sup.schedule(wait, () -> {
             if (generation == g && state == ProgramState.BACKOFF) {
@@ -271,85 +252,111 @@ final class ManagedProcess {
         return Duration.ofMillis(Math.max(1, jittered));
     }
 
-    /** A program that daemonized itself: follow the pid it wrote, through a pidfd. */
-    private void track(long g) {
-        try {
-            String text = "";
-            for (int i = 0; i < 40 && text.isBlank(); i++) {
-                text = Files.exists(spec.pidfile()) ? Files.readString(spec.pidfile()).trim() : "";
-                if (text.isBlank()) {
-                    Thread.sleep(50);
-                }
-            }
-            trackedPid = Integer.parseInt(text);
-            trackedPidfd = Posix.openPidfd(trackedPid);
-        } catch (IOException | NumberFormatException | InterruptedException e) {
-            failedStart("exited 0 but its pidfile " + spec.pidfile() + " names no live process: " + e.getMessage());
+    /**
+     * The program exited 0 and should have left a daemon behind: look for it in the pidfile every
+     * {@link #PIDFILE_POLL} by a timer (the event thread never sleeps), for its start seconds but
+     * at least {@link #PIDFILE_WAIT}.
+     */
+    private void awaitPidfile(long g) {
+        pidfileDeadline = Instant.now().plus(pidfileWait());
+        LOG.debug("{}: exited 0; waiting for a live pid in {}", name, spec.pidfile());
+        pollPidfile(g);
+    }
+
+    private Duration pidfileWait() {
+        return spec.startSeconds().compareTo(PIDFILE_WAIT) > 0 ? spec.startSeconds() : PIDFILE_WAIT;
+    }
+
+    private void pollPidfile(long g) {
+        if (g != generation || pidfileDeadline == null) {
             return;
         }
-        Fd fd = trackedPidfd;
-        Thread.ofVirtual().name("track-" + name).start(() -> {
-            try {
-                while (!Posix.pollReadable(fd, Duration.ofSeconds(60))) {
-                    // still alive
-                }
-            } catch (PosixException e) {
-                LOG.debug("{}: tracking ended: {}", name, e.getMessage());
+        switch (TrackedDaemon.find(spec.pidfile())) {
+            case TrackedDaemon.Found f -> {
+                pidfileDeadline = null;
+                track(g, f.daemon());
             }
-            sup.post(() -> trackedExited(g));
-        });
-        failedStarts = 0;
-        become(ProgramState.RUNNING, "daemonized itself; tracking pid " + trackedPid + " from " + spec.pidfile());
+            case TrackedDaemon.NotYet n -> {
+                if (Instant.now().isBefore(pidfileDeadline)) {
+                    timer = sup.schedule(PIDFILE_POLL, () -> pollPidfile(g));
+                    return;
+                }
+                pidfileDeadline = null;
+                String why = "exited 0 but its pidfile named no live process within " + pidfileWait().toMillis() + " ms: "
+                        + n.why();
+                if (state == ProgramState.STOPPING) {
+                    become(Transition.STOPPED, why);
+                } else {
+                    failedStart(why);
+                }
+            }
+        }
+    }
+
+    private void track(long g, TrackedDaemon d) {
+        tracked = d;
+        d.whenGone(name, () -> sup.post(() -> trackedExited(g)));
+        if (state == ProgramState.STOPPING) {
+            LOG.info("{}: found pid {} in {}; stopping it as asked", name, d.pid(), spec.pidfile());
+            sendStop(g);
+        } else {
+            failedStarts = 0;
+            become(Transition.STARTED, "daemonized itself; tracking pid " + d.pid() + " from " + spec.pidfile());
+        }
     }
 
     private void trackedExited(long g) {
-        if (g != generation) {
+        if (g != generation || tracked == null) {
             return;
         }
         cancelTimer();
-        closeTracked();
-        String what = "pid from pidfile exited (status unknown: not our child)";
+        String what = "pid " + tracked.pid() + " from pidfile exited (status unknown: not our child)";
+        tracked.close();
+        tracked = null;
         lastExit = Optional.empty();
         if (state == ProgramState.STOPPING) {
-            become(ProgramState.STOPPED, what);
+            become(Transition.STOPPED, what);
         } else {
-            afterRunning(what, new WaitStatus.Signaled(-1, 0, false));
+            afterRunning(what, Optional.empty());
         }
-    }
-
-    private void closeTracked() {
-        if (trackedPidfd != null) {
-            trackedPidfd.close();
-        }
-        trackedPidfd = null;
-        trackedPid = -1;
     }
 
     void stop() {
+        if (pidfileDeadline != null) {
+            // Nothing to signal until the pidfile names the daemon; pollPidfile stops it then.
+            if (state != ProgramState.STOPPING) {
+                become(Transition.STOP_REQUESTED, "waiting for " + spec.pidfile() + " to name the process to stop");
+            }
+            return;
+        }
         switch (state) {
             case STARTING, RUNNING -> {
                 cancelTimer();
-                long g = generation;
-                become(ProgramState.STOPPING, "sending " + spec.stopSignal());
-                send(spec.stopSignal());
-                timer = sup.schedule(spec.stopTimeout(), () -> {
-                    if (generation == g && state == ProgramState.STOPPING) {
-                        LOG.warn("{}: still running {} ms after {}; sending SIGKILL", name, spec.stopTimeout().toMillis(),
-                                spec.stopSignal());
-                        send(Signal.SIGKILL);
-                    }
-                });
+                become(Transition.STOP_REQUESTED, "sending " + spec.stopSignal());
+                sendStop(generation);
             }
             case BACKOFF -> {
                 cancelTimer();
                 generation++;
-                become(ProgramState.STOPPED, "stop requested");
+                become(Transition.STOPPED, "stop requested");
             }
             default -> {
                 // STOPPED, already STOPPING, or EXITED/FATAL: nothing runs, and the final state
                 // (with its reason) stays visible as in supervisord.
             }
         }
+    }
+
+    /** Sends the stop signal, and SIGKILL after the stop timeout if this run is still there. */
+    private void sendStop(long g) {
+        send(spec.stopSignal());
+        timer = sup.schedule(spec.stopTimeout(), () -> {
+            if (generation == g && state == ProgramState.STOPPING) {
+                LOG.warn("{}: still running {} ms after {}; sending SIGKILL", name, spec.stopTimeout().toMillis(),
+                        spec.stopSignal());
+                send(Signal.SIGKILL);
+            }
+        });
     }
 
     /** Forwards a signal (rewritten by the program's signal map) if the program runs. */
@@ -369,8 +376,8 @@ final class ManagedProcess {
                 } else {
                     child.signal(s);
                 }
-            } else if (trackedPidfd != null) {
-                Posix.pidfdSendSignal(trackedPidfd, s);
+            } else if (tracked != null) {
+                tracked.signal(s);
             }
         } catch (PosixException e) {
             LOG.debug("{}: {} not delivered: {}", name, s, e.getMessage());

@@ -1,11 +1,15 @@
 package dev.daemonkit.supervise;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An appending log file rotated by size, as supervisord does: when a write would pass
@@ -14,6 +18,7 @@ import java.nio.file.StandardOpenOption;
  * disk. Thread-safe; shared by a program's stdout and stderr when they go to one file.
  */
 final class RotatingLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RotatingLog.class);
     private final Path file;
     private final long maxBytes;
     private final int backups;
@@ -25,6 +30,28 @@ final class RotatingLog implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.backups = backups;
         open();
+    }
+
+    /**
+     * Copies everything {@code in} yields into this log on a virtual thread named
+     * {@code threadName}, closing {@code in} at its end; completes then.
+     */
+    CompletableFuture<Void> drain(InputStream in, String threadName) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofVirtual().name(threadName).start(() -> {
+            byte[] buf = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                LOG.debug("{}: log pump ended: {}", threadName, e.getMessage());
+            } finally {
+                done.complete(null);
+            }
+        });
+        return done;
     }
 
     private void open() throws IOException {

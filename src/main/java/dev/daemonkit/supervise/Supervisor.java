@@ -5,20 +5,16 @@ import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
+import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.Reaper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,14 +26,17 @@ import org.slf4j.LoggerFactory;
  * container's init like tini: child subreaper, orphans reaped, signals forwarded.
  *
  * <pre>{@code
- * Supervisor s = new Supervisor(List.of(ProgramSpec.builder("web", List.of("/usr/bin/myserver"))
- *         .restart(RestartPolicy.ALWAYS).build()), Supervisor.Mode.UNTIL_SHUTDOWN, false);
- * s.start();
- * int status = s.finished().join();
+ * try (Supervisor s = Supervisor.builder()
+ *         .program(ProgramSpec.builder("web", List.of("/usr/bin/myserver")).restart(RestartPolicy.ALWAYS).build())
+ *         .mode(Supervisor.Mode.UNTIL_ALL_DONE).subreaper(true).controlSocket(Path.of("/run/web.sock"))
+ *         .build()) {
+ *     int status = s.runUntilDone(); // as `daemonkit supervise` does: signals, FATAL report, exit status
+ * }
  * }</pre>
  *
- * <p>All state lives on one event thread: exits, timers and requests are queued there, so no
- * state is ever touched by two threads.
+ * <p>Or drive it yourself: {@link #start()}, {@link #status()}, {@link #stop(String)},
+ * {@link #shutdown()}, {@link #finished()}. All state lives on one event thread that never
+ * blocks: exits, timers and requests are queued there, so no state is ever touched by two threads.
  */
 public final class Supervisor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
@@ -56,64 +55,75 @@ public final class Supervisor implements AutoCloseable {
     }
 
     private final List<ManagedProcess> processes = new ArrayList<>();
-    private final List<RotatingLog> logs = new ArrayList<>();
+    private final ProgramLogs logs = new ProgramLogs();
     private final Mode mode;
     private final boolean subreaper;
+    private final int remapExit;
     private final Reaper reaper;
-    private final ScheduledExecutorService loop;
+    private final ControlServer control;
+    private final EventLoop loop = new EventLoop();
     private final CompletableFuture<Integer> finished = new CompletableFuture<>();
     private volatile boolean shuttingDown;
     private int orphansReaped;
 
-    /**
-     * @param subreaper become a child subreaper (PR_SET_CHILD_SUBREAPER) and reap every child,
-     *                  including orphans of double-forking programs (incompatible with
-     *                  ProcessBuilder in the same JVM)
-     * @throws IOException when a log file cannot be opened
-     */
-    public Supervisor(List<ProgramSpec> specs, Mode mode, boolean subreaper) throws IOException {
-        this.mode = mode;
-        this.subreaper = subreaper;
-        Map<Path, RotatingLog> byFile = new HashMap<>();
-        try {
-            for (ProgramSpec spec : specs) {
-                for (int i = 0; i < spec.numprocs(); i++) {
-                    String name = spec.numprocs() == 1 ? spec.name() : spec.name() + ":" + i;
-                    RotatingLog out = log(byFile, spec.stdoutLog(), spec, i);
-                    RotatingLog err = log(byFile, spec.stderrLog(), spec, i);
-                    processes.add(new ManagedProcess(this, spec, name, out, err));
-                }
-            }
-        } catch (IOException e) {
-            closeLogs();
-            throw e;
-        }
-        if (subreaper) {
-            ProcessControl.setChildSubreaper(true);
-            reaper = Reaper.ownAllChildren(st -> post(() -> {
-                orphansReaped++;
-                LOG.info("reaped orphan {}", describe(st));
-            }));
-        } else {
-            reaper = Reaper.shared();
-        }
-        loop = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("supervisor").daemon(true).factory());
+    /** A builder: programs, {@link Mode} (default UNTIL_SHUTDOWN), subreaper, control socket, exit remap. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    private RotatingLog log(Map<Path, RotatingLog> byFile, Path file, ProgramSpec spec, int copy) throws IOException {
-        if (file == null) {
-            return null;
+    private Supervisor(Builder b) throws IOException {
+        this.mode = b.mode;
+        this.subreaper = b.subreaper;
+        this.remapExit = b.remapExit;
+        ControlServer ctl = null;
+        try {
+            for (ProgramSpec spec : b.programs) {
+                for (int i = 0; i < spec.numprocs(); i++) {
+                    String name = spec.numprocs() == 1 ? spec.name() : spec.name() + ":" + i;
+                    processes.add(new ManagedProcess(this, spec, name, logs.open(spec.stdoutLog(), spec, i),
+                            logs.open(spec.stderrLog(), spec, i)));
+                }
+            }
+            ctl = b.controlSocket == null ? null : new ControlServer(b.controlSocket, this);
+            if (subreaper) {
+                ProcessControl.setChildSubreaper(true);
+            }
+        } catch (IOException e) {
+            if (ctl != null) {
+                ctl.close();
+            }
+            logs.close();
+            throw e;
         }
-        // %(process_num)d as supervisord spells it, so copies can have their own files.
-        Path p = Path.of(file.toString().replace("%(process_num)d", Integer.toString(copy))).toAbsolutePath();
-        RotatingLog existing = byFile.get(p);
-        if (existing != null) {
-            return existing;
+        control = ctl;
+        reaper = subreaper ? Reaper.ownAllChildren(st -> post(() -> {
+            orphansReaped++;
+            LOG.info("reaped orphan {}", describe(st));
+        })) : Reaper.shared();
+    }
+
+    /**
+     * Runs the supervisor as its process's main job, the way {@code daemonkit supervise} does:
+     * SIGTERM and SIGINT shut it down, SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to the programs
+     * (signals this process was started with ignored stay ignored); starts every program and
+     * returns the exit status once it is done (see {@link Mode}; a FATAL program is logged at
+     * ERROR and makes it 1). The signal handlers are put back on return.
+     */
+    public int runUntilDone() {
+        return runUntilDone(() -> {
+        });
+    }
+
+    /** {@link #runUntilDone()}, calling {@code started} once every program was started (a daemon's readiness). */
+    public int runUntilDone(Runnable started) {
+        try (JvmSignals.Caught stopping = JvmSignals.handle(List.of(Signal.SIGTERM, Signal.SIGINT),
+                JvmSignals.WhenIgnored.LEAVE, s -> shutdown());
+                JvmSignals.Caught forwarded = JvmSignals.handle(List.of(Signal.SIGHUP, Signal.SIGUSR1, Signal.SIGUSR2),
+                        JvmSignals.WhenIgnored.LEAVE, this::forward)) {
+            start();
+            started.run();
+            return finished.join();
         }
-        RotatingLog l = new RotatingLog(p, spec.logMaxBytes(), spec.logBackups());
-        byFile.put(p, l);
-        logs.add(l);
-        return l;
     }
 
     /** Starts every program. */
@@ -203,8 +213,13 @@ public final class Supervisor implements AutoCloseable {
         return reaper;
     }
 
-    /** Called on the loop after every transition: decides whether the supervisor is done. */
-    void changed() {
+    /** Called by every transition: {@link #changed()} once the event that made it is over. */
+    void changedLater() {
+        post(this::changed);
+    }
+
+    /** Decides whether the supervisor is done. */
+    private void changed() {
         if (finished.isDone()) {
             return;
         }
@@ -215,7 +230,7 @@ public final class Supervisor implements AutoCloseable {
         int code = 0;
         for (ManagedProcess p : processes) {
             if (p.state() == ProgramState.FATAL) {
-                LOG.error("program {} is FATAL: {}", p.name, p.lastReason());
+                LOG.error("program {} entered FATAL: {}", p.name, p.lastReason());
                 code = 1;
             }
         }
@@ -223,46 +238,21 @@ public final class Supervisor implements AutoCloseable {
         // supervisord-style shutdown on request is a success unless something went FATAL.
         if (code == 0 && processes.size() == 1 && mode == Mode.UNTIL_ALL_DONE) {
             code = processes.get(0).lastExit().map(WaitStatus::shellExitCode).orElse(0);
+            code = code == remapExit ? 0 : code; // tini -e
         }
         finished.complete(code);
     }
 
     void post(Runnable r) {
-        if (!loop.isShutdown()) {
-            loop.execute(() -> {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.error("supervisor event failed", e);
-                }
-            });
-        }
+        loop.post(r);
     }
 
     ScheduledFuture<?> schedule(Duration d, Runnable r) {
-        return loop.schedule(() -> {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.error("supervisor timer failed", e);
-            }
-        }, d.toNanos(), TimeUnit.NANOSECONDS);
+        return loop.schedule(d, r);
     }
 
     private <T> T call(java.util.concurrent.Callable<T> c) {
-        try {
-            if (loop.isTerminated()) {
-                return c.call(); // closed: nothing else touches the state any more
-            }
-            return loop.submit(c).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return loop.call(c);
     }
 
     private int each(String name, java.util.function.Consumer<ManagedProcess> action) {
@@ -294,7 +284,7 @@ public final class Supervisor implements AutoCloseable {
     static String describe(WaitStatus s) {
         return switch (s) {
             case WaitStatus.Exited e -> "pid " + e.pid() + " exited with status " + e.code();
-            case WaitStatus.Signaled g -> g.signo() == 0 ? "exited" : "pid " + g.pid() + " killed by " + g.signalName()
+            case WaitStatus.Signaled g -> "pid " + g.pid() + " killed by " + g.signalName()
                     + (g.coreDumped() ? " (core dumped)" : "");
             default -> s.toString();
         };
@@ -302,16 +292,13 @@ public final class Supervisor implements AutoCloseable {
 
     /** Reopens every log file (after logrotate moved them). */
     public void reopenLogs() {
-        for (RotatingLog l : logs) {
-            try {
-                l.reopen();
-            } catch (IOException e) {
-                LOG.warn("cannot reopen {}: {}", l.file(), e.getMessage());
-            }
-        }
+        logs.reopen();
     }
 
-    /** Shuts down (if not yet), waits for the programs to stop, closes logs and the event thread. */
+    /**
+     * Shuts down (if not yet), waits for the programs to stop, then closes the control socket,
+     * the logs and the event thread.
+     */
     @Override
     public void close() {
         try {
@@ -319,13 +306,15 @@ public final class Supervisor implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("shutdown did not finish: {}", e.toString());
         }
-        loop.shutdown();
-        try {
-            loop.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (control != null) {
+            try {
+                control.close();
+            } catch (IOException e) {
+                LOG.debug("control socket: {}", e.getMessage());
+            }
         }
-        closeLogs();
+        loop.close();
+        logs.close();
         if (subreaper) {
             try {
                 ProcessControl.setChildSubreaper(false);
@@ -335,13 +324,73 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    private void closeLogs() {
-        for (RotatingLog l : logs) {
-            try {
-                l.close();
-            } catch (IOException ignored) {
-                // closing
+    /** Builds a {@link Supervisor}. */
+    public static final class Builder {
+        private final List<ProgramSpec> programs = new ArrayList<>();
+        private Mode mode = Mode.UNTIL_SHUTDOWN;
+        private boolean subreaper;
+        private Path controlSocket;
+        private int remapExit = -1;
+
+        private Builder() {
+        }
+
+        /** Adds a program (its numprocs copies); names must be unique. */
+        public Builder program(ProgramSpec spec) {
+            if (programs.stream().anyMatch(p -> p.name().equals(spec.name()))) {
+                throw new IllegalArgumentException("program " + spec.name() + " is given twice");
             }
+            programs.add(spec);
+            return this;
+        }
+
+        /** Adds programs, in order (shutdown stops them in reverse). */
+        public Builder programs(List<ProgramSpec> specs) {
+            specs.forEach(this::program);
+            return this;
+        }
+
+        /** When {@link #finished()} completes on its own; default UNTIL_SHUTDOWN. */
+        public Builder mode(Mode m) {
+            mode = java.util.Objects.requireNonNull(m, "mode");
+            return this;
+        }
+
+        /**
+         * Become a child subreaper (PR_SET_CHILD_SUBREAPER) and reap every child, including
+         * orphans of double-forking programs; default false. Incompatible with ProcessBuilder in
+         * the same JVM (its children's statuses would be stolen).
+         */
+        public Builder subreaper(boolean on) {
+            subreaper = on;
+            return this;
+        }
+
+        /** An owner-only (0600) control socket for {@code daemonkit ctl} (see {@link ControlServer}); default none. */
+        public Builder controlSocket(Path socket) {
+            controlSocket = socket;
+            return this;
+        }
+
+        /** In single-program UNTIL_ALL_DONE mode, report the program's status {@code code} as 0 (tini -e). */
+        public Builder remapExit(int code) {
+            if (code < 0 || code > 255) {
+                throw new IllegalArgumentException("exit status to remap must be 0..255: " + code);
+            }
+            remapExit = code;
+            return this;
+        }
+
+        /**
+         * Opens the log files and binds the control socket; nothing is started yet.
+         *
+         * @throws IOException a log file cannot be opened, or the control socket bound
+         */
+        public Supervisor build() throws IOException {
+            if (programs.isEmpty()) {
+                throw new IllegalStateException("a supervisor needs at least one program");
+            }
+            return new Supervisor(this);
         }
     }
 }

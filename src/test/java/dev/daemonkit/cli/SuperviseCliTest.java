@@ -54,6 +54,38 @@ class SuperviseCliTest {
     }
 
     @Test
+    void anUnexpectedExitIsAWarningAndAnExpectedOneIsNot() throws Exception {
+        Cli.Result bad = Cli.run("supervise", "--restart", "never", "--start-seconds", "0", "--", "sh", "-c", "exit 3");
+        assertEquals(3, bad.exitCode(), bad.all());
+        assertTrue(bad.stderr().matches("(?s).*\\[WARN\\] Supervisor - sh: RUNNING -> EXITED \\(pid \\d+ exited with "
+                + "status 3 \\(unexpected\\)\\).*"), bad.all());
+        Cli.Result good = Cli.run("supervise", "--restart", "never", "--start-seconds", "0", "--exit-codes", "0,4", "--",
+                "sh", "-c", "exit 4");
+        assertEquals(4, good.exitCode(), good.all());
+        assertTrue(good.stderr().matches("(?s).*\\[INFO\\] Supervisor - sh: RUNNING -> EXITED \\(pid \\d+ exited with "
+                + "status 4 \\(expected\\)\\).*"), good.all());
+    }
+
+    @Test
+    void sigtermStopsTheProgramAndTheSupervisorExitsWithItsStatus() throws Exception {
+        Path up = dir.resolve("up");
+        Process sup = new ProcessBuilder(Cli.command("supervise", "--start-seconds", "0", "--stop-timeout", "1h", "--",
+                "sh", "-c", "trap 'exit 5' TERM; echo $$ > " + up + "; while :; do sleep 0.1; done"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("sup.out").toFile()).start();
+        try {
+            assertTrue(eventually(Duration.ofSeconds(20), () -> text(up).endsWith("\n")), "program up");
+            long program = Long.parseLong(text(up).trim());
+            toKill.add(program);
+            Posix.kill((int) sup.pid(), Signal.SIGTERM);
+            assertTrue(sup.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "supervisor exited");
+            assertEquals(5, sup.exitValue(), text(dir.resolve("sup.out")));
+            assertFalse(Processes.alive(program));
+        } finally {
+            sup.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void instantExitEndsFatalNamingTheProgram() throws Exception {
         Cli.Result r = Cli.run("supervise", "--start-seconds", "300ms", "--start-retries", "1", "--", "sh", "-c",
                 "echo starting; exit 3");
@@ -202,6 +234,13 @@ class SuperviseCliTest {
         Cli.Result bad = Cli.run("supervise", "--config", conf.toString());
         assertEquals(2, bad.exitCode());
         assertTrue(bad.stderr().contains(conf + ":3:"), bad.all());
+        Files.writeString(conf, "[program:x]\ncommand = true\nstopwaitsecs = 1h\nredirect_stderr = maybe\n");
+        Cli.Result notABoolean = Cli.run("supervise", "--config", conf.toString());
+        assertEquals(2, notABoolean.exitCode(), notABoolean.all());
+        assertTrue(notABoolean.stderr().contains(conf + ":4: redirect_stderr: needs true or false"), notABoolean.all());
+        Cli.Result badFlag = Cli.run("supervise", "--stop-timeout", "soon", "--", "true");
+        assertEquals(2, badFlag.exitCode(), badFlag.all());
+        assertTrue(badFlag.stderr().contains("--stop-timeout: needs a duration"), badFlag.all());
         assertEquals(2, Cli.run("prefork", "--workers", "2", "--listen", "nocolon", "--", "true").exitCode());
         assertEquals(2, Cli.run("ctl", "status").exitCode());
     }
@@ -224,6 +263,14 @@ class SuperviseCliTest {
             return Cli.run(argv.toArray(String[]::new));
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static String text(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
         }
     }
 

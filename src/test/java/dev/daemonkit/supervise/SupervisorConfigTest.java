@@ -93,6 +93,20 @@ class SupervisorConfigTest {
     }
 
     @Test
+    void theSampleConfigReadsWithBothSpellings() throws Exception {
+        Path sample = Path.of("examples/supervise.ini").toAbsolutePath();
+        List<ProgramSpec> specs = SupervisorConfig.read(sample);
+        assertEquals(List.of("web", "flaky", "worker"), specs.stream().map(ProgramSpec::name).toList());
+        ProgramSpec web = specs.get(0);
+        assertEquals(Duration.ofSeconds(3), web.startSeconds());
+        assertEquals(Path.of("/tmp/dk-web.log"), web.stderrLog(), "redirect_stderr = yes");
+        assertEquals(sample.getParent(), web.directory());
+        assertEquals(1L << 20, specs.get(1).logMaxBytes());
+        assertEquals(Signal.SIGQUIT, specs.get(2).stopSignal());
+        assertEquals(Duration.ofSeconds(5), specs.get(2).stopTimeout());
+    }
+
+    @Test
     void mistakesNameFileAndLine() {
         assertError("[program:x]\ncommand = true\nautostart = true\n", ":3: ", "autostart");
         assertError("[program:x]\ncommand = true\n[program:x]\ncommand = false\n", ":3: ", "defined twice");

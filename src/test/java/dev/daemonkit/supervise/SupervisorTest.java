@@ -39,7 +39,7 @@ class SupervisorTest {
     }
 
     private Supervisor supervise(Supervisor.Mode mode, ProgramSpec... specs) throws IOException {
-        Supervisor s = new Supervisor(List.of(specs), mode, false);
+        Supervisor s = Supervisor.builder().programs(List.of(specs)).mode(mode).build();
         started.add(s);
         s.start();
         return s;
