@@ -10,6 +10,9 @@ module dev.daemonkit {
     requires jdk.unsupported;
     requires jdk.httpserver;
 
+    // The CLI's LazyLogging finds the real slf4j binding when something first logs.
+    uses org.slf4j.spi.SLF4JServiceProvider;
+
     exports dev.daemonkit.posix;
     exports dev.daemonkit.process;
     exports dev.daemonkit.daemon;

@@ -44,8 +44,18 @@ public final class Main {
         System.exit(run(Arrays.asList(argv), System.out, System.err));
     }
 
-    /** Sensible slf4j-simple defaults for a command-line tool; -D settings win. */
+    /**
+     * Logging through {@link LazyLogging}: slf4j-simple is set up (with {@link #loggingDefaults})
+     * when something first logs, not when a class with a logger is loaded. -D settings win.
+     */
     static void configureLogging() {
+        setIfAbsent("slf4j.provider", LazyLogging.class.getName());
+        // slf4j reports the explicit provider choice at INFO on stderr; keep its warnings.
+        setIfAbsent("slf4j.internal.verbosity", "WARN");
+    }
+
+    /** Sensible slf4j-simple defaults for a command-line tool; -D settings win. */
+    static void loggingDefaults() {
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
