@@ -75,7 +75,7 @@ daemonkit_build() {
 # .failed marker (no retry until the jar changes) and no cache: never an error for the caller.
 daemonkit_train() {
   daemonkit_lock -n || return 1
-  if [ -f "$cache" ] && [ ! "$jar" -nt "$cache" ]; then
+  if [ -f "$cache" ] && [ ! "$jar" -nt "$cache" ] && [ ! "$root/daemonkit" -nt "$cache" ]; then
     daemonkit_unlock
     return 0
   fi
@@ -97,7 +97,10 @@ daemonkit_train() {
     *) daemonkit_aot_strict=-XX:AOTMode=on ;;
   esac
   case $daemonkit_aot_kind in
-    aot25) "$java" $daemonkit_opts_long -XX:AOTCacheOutput="$tmp" -cp "$jar" $main "$scratch" \
+    # Without method profiles: they buy nothing in a JVM that lives 50 ms, and replaying them
+    # costs a "Training replay" thread in every JVM, the long-running ones too.
+    aot25) "$java" $daemonkit_opts_long -XX:+UnlockDiagnosticVMOptions -XX:+IgnoreUnrecognizedVMOptions \
+             -XX:-AOTRecordTraining -XX:AOTCacheOutput="$tmp" -cp "$jar" $main "$scratch" \
              >"$scratch/log" 2>&1 && ok=1 ;;
     aot24) "$java" $daemonkit_opts_long -XX:AOTMode=record -XX:AOTConfiguration="$tmp.conf" -cp "$jar" $main "$scratch" \
              >"$scratch/log" 2>&1 &&
@@ -110,7 +113,7 @@ daemonkit_train() {
     for opts in "$daemonkit_opts_short" "$daemonkit_opts_long" "$daemonkit_opts_serve"; do
       # shellcheck disable=SC2086
       # Strict mode: a cache the JVM would quietly ignore fails here.
-      if ! "$java" $opts $daemonkit_aot_strict "$daemonkit_aot_use=$tmp" $daemonkit_aot_quiet -jar "$jar" version \
+      if ! "$java" $opts $daemonkit_aot_strict "$daemonkit_aot_use=$tmp" $daemonkit_aot_opts -jar "$jar" version \
             >"$scratch/out" 2>"$scratch/err" || [ -s "$scratch/err" ] \
           || ! read -r first < "$scratch/out" || [ "${first%% *}" != daemonkit ]; then
         ok=
@@ -119,6 +122,7 @@ daemonkit_train() {
     done
   fi
   if [ -n "$ok" ] && [ ! "$jar" -nt "$tmp" ]; then
+    rm -f "$cache.failed"
     mv -f "$tmp" "$cache"
   else
     : > "$cache.failed"

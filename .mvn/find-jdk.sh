@@ -19,6 +19,8 @@ daemonkit_jdk_read() {
           _dk_runtime=${_dk_line#JAVA_RUNTIME_VERSION=\"}
           _dk_runtime=${_dk_runtime%\"} ;;
       esac
+      # sh reads a byte per system call: stop before the long MODULES line.
+      [ -z "$_dk_feature" ] || [ -z "$_dk_runtime" ] || break
     done < "$1/release"
   fi
   if [ -z "$_dk_feature" ]; then

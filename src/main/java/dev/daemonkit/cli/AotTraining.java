@@ -55,10 +55,9 @@ public final class AotTraining {
         for (List<String> line : lines) {
             Main.run(line, sink, sink);
         }
-        // A pidfile nobody holds: the FFM path (open, read, flock) and a stale-pidfile clean-up.
+        // A pidfile nobody holds: the FFM path (open, read, flock) of status.
         Files.writeString(stale, "2147483646\n");
         Main.run(List.of("status", "--pidfile", stale.toString()), sink, sink);
-        Main.run(List.of("stop", "--pidfile", stale.toString()), sink, sink);
         // A supervisor's answer, from a stand-in that replies once.
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
@@ -67,11 +66,6 @@ public final class AotTraining {
             answer.join(5_000);
         } finally {
             Files.deleteIfExists(socket);
-        }
-        // The long-running commands' start-up: one child that exits at once, not restarted.
-        if (Files.isExecutable(Path.of("/bin/true"))) {
-            Main.run(List.of("supervise", "--restart", "never", "--start-seconds", "0", "--", "/bin/true"), sink, sink);
-            Main.run(List.of("run", "--", "/bin/true"), sink, sink);
         }
         // The cache is written when the JVM exits; helper threads must not keep it alive.
         System.exit(0);
