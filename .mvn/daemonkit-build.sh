@@ -110,7 +110,7 @@ daemonkit_train() {
              >"$scratch/log" 2>&1 && ok=1 ;;
   esac
   if [ -n "$ok" ] && [ -f "$tmp" ]; then
-    for opts in "$daemonkit_opts_short" "$daemonkit_opts_long" "$daemonkit_opts_serve"; do
+    for opts in "$daemonkit_opts_quick" "$daemonkit_opts_short" "$daemonkit_opts_long" "$daemonkit_opts_serve"; do
       # shellcheck disable=SC2086
       # Strict mode: a cache the JVM would quietly ignore fails here.
       if ! "$java" $opts $daemonkit_aot_strict "$daemonkit_aot_use=$tmp" $daemonkit_aot_opts -jar "$jar" version \
