@@ -1,0 +1,83 @@
+package dev.daemonkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.daemonkit.testing.Cli;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+
+/** The CLI's logging: levels as slf4j-simple decides them, slf4j-simple set up only when needed. */
+class LazyLoggingTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void levelsComeFromTheMostSpecificPropertyThenTheDefault() {
+        System.setProperty("org.slf4j.simpleLogger.log.lazytest.a", "debug");
+        System.setProperty("org.slf4j.simpleLogger.log.lazytest.a.b.quiet", "off");
+        try {
+            Logger parent = new LazyLogging().getLoggerFactory().getLogger("lazytest.a.b.C");
+            assertTrue(parent.isDebugEnabled(), "inherits debug from lazytest.a");
+            assertFalse(parent.isTraceEnabled());
+            Logger off = new LazyLogging().getLoggerFactory().getLogger("lazytest.a.b.quiet");
+            assertFalse(off.isErrorEnabled(), "off silences even errors");
+            Logger other = new LazyLogging().getLoggerFactory().getLogger("lazytest.z");
+            // No property of its own: the default, which Main.loggingDefaults() has set by now.
+            String dflt = System.getProperty("org.slf4j.simpleLogger.defaultLogLevel");
+            assertEquals(dflt.equals("debug") || dflt.equals("trace"), other.isDebugEnabled(), dflt);
+            assertEquals(!dflt.equals("warn") && !dflt.equals("error") && !dflt.equals("off"), other.isInfoEnabled(), dflt);
+        } finally {
+            System.clearProperty("org.slf4j.simpleLogger.log.lazytest.a");
+            System.clearProperty("org.slf4j.simpleLogger.log.lazytest.a.b.quiet");
+        }
+    }
+
+    @Test
+    void aCommandThatDoesNotLogNeverLoadsTheBinding() throws Exception {
+        Run r = runWithClassLog("status", "--pidfile", dir.resolve("missing.pid").toString());
+        assertEquals(3, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("dev.daemonkit.cli.Main"), "class loading is logged: " + r.out());
+        assertFalse(r.out().contains("org.slf4j.simple."), "slf4j-simple stayed unloaded:\n" + r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void aCommandThatLogsLogsThroughSlf4jSimple() throws Exception {
+        Cli.Result r = Cli.run("supervise", "--restart", "never", "--start-seconds", "0", "--", "/bin/true");
+        assertEquals(0, r.exitCode(), r.all());
+        assertTrue(r.stderr().matches("(?s).*\\d{4}-\\d\\d-\\d\\dT[0-9:.]+[Z+-][0-9:]* \\[INFO\\] Supervisor - true: .*"),
+                "timestamped INFO lines on stderr: " + r.stderr());
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run runWithClassLog(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(Cli.command(args));
+        cmd.add(1, "-Xlog:class+load=info:stdout");
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("no exit within 60 s");
+        }
+        return new Run(p.exitValue(), out, err.join());
+    }
+}
