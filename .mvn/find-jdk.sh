@@ -5,6 +5,18 @@
 # Also sets daemonkit_jdk_release to the chosen JDK's JAVA_RUNTIME_VERSION (e.g. 25.0.3+9-LTS),
 # or to its feature release when the release file does not say.
 
+# Sets _dk_dir to the physical path of directory $1 (symlinks resolved) without starting a
+# subshell: cd -P there and back. Falls back to $(cd && pwd -P) if the way back is uncertain.
+daemonkit_physical_dir() {
+  _dk_back=$PWD
+  if [ -d "$_dk_back" ] && CDPATH= cd -P "$1" 2>/dev/null; then
+    _dk_dir=$PWD
+    CDPATH= cd "$_dk_back" || { _dk_dir=; return 1; }
+  else
+    _dk_dir=$(CDPATH= cd -P "$1" && pwd -P)
+  fi
+}
+
 # Sets _dk_feature (17, 22, 25...) and _dk_runtime for the JDK at $1; empty when it is none.
 daemonkit_jdk_read() {
   _dk_feature= ; _dk_runtime=
@@ -60,7 +72,8 @@ daemonkit_find_jdk() {
     echo "daemonkit: install one (e.g. Temurin 25) and set JAVA_HOME to it." >&2
     return 1
   fi
-  JAVA_HOME=$(cd "$_best" && pwd -P)
+  daemonkit_physical_dir "$_best" || return 1
+  JAVA_HOME=$_dk_dir
   export JAVA_HOME
   daemonkit_jdk_feature_found=$_bestf; daemonkit_jdk_release=$_bestr
 }

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.daemonkit.testing.Cli;
 import dev.daemonkit.testing.Processes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +45,7 @@ class LauncherScriptTest {
     static void copyAndBuild() throws Exception {
         project = Files.createTempDirectory("daemonkit-script-");
         copyProject(projectRoot(), project);
-        Result r = script(Map.of(), "version");
+        Cli.Result r = script(Map.of(), "version");
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(r.stdout().startsWith("daemonkit "), r.all());
         assertTrue(Files.isRegularFile(project.resolve("target/daemonkit.jar")), r.all());
@@ -72,7 +71,7 @@ class LauncherScriptTest {
         Path log = project.resolve("serve.log");
         PIDFILES.add(pidfile);
         int port = Processes.freeLoopbackPort();
-        Result start = script(Map.of(), "serve", "--root", "www", "--port", Integer.toString(port),
+        Cli.Result start = script(Map.of(), "serve", "--root", "www", "--port", Integer.toString(port),
                 "--pidfile", pidfile.toString(), "--log", log.toString());
         assertEquals(0, start.exitCode(), start.all());
         long pid = Processes.readPid(pidfile).orElseThrow();
@@ -89,10 +88,10 @@ class LauncherScriptTest {
         Files.setLastModifiedTime(source, FileTime.from(Instant.now()));
         // Two commands at once: one builds, the other waits for it instead of building into the
         // same target/ at the same time, and both run the new jar.
-        CompletableFuture<Result> first = CompletableFuture.supplyAsync(() -> scriptUnchecked("version"));
-        CompletableFuture<Result> second = CompletableFuture.supplyAsync(() -> scriptUnchecked("version"));
-        Result a = first.get();
-        Result b = second.get();
+        CompletableFuture<Cli.Result> first = CompletableFuture.supplyAsync(() -> scriptUnchecked("version"));
+        CompletableFuture<Cli.Result> second = CompletableFuture.supplyAsync(() -> scriptUnchecked("version"));
+        Cli.Result a = first.get();
+        Cli.Result b = second.get();
         assertEquals(0, a.exitCode(), a.all());
         assertEquals(0, b.exitCode(), b.all());
         assertTrue(a.stdout().startsWith("daemonkit ") && b.stdout().startsWith("daemonkit "), a.all() + b.all());
@@ -111,7 +110,7 @@ class LauncherScriptTest {
         assertEquals("after\n", other.body());
         assertTrue(Processes.eventually(Duration.ofSeconds(5), () -> read(log).contains("/missing.txt")), read(log));
 
-        Result stop = script(Map.of(), "stop", "--pidfile", pidfile.toString(), "--timeout", "20s");
+        Cli.Result stop = script(Map.of(), "stop", "--pidfile", pidfile.toString(), "--timeout", "20s");
         assertEquals(0, stop.exitCode(), stop.all());
         assertFalse(stop.stdout().contains("SIGKILL"), "stopped by SIGTERM, not killed: " + stop.all());
         assertFalse(Processes.alive(pid));
@@ -155,7 +154,7 @@ class LauncherScriptTest {
     }
 
     private static void assertQuietVersion(Map<String, String> env) throws Exception {
-        Result r = script(env, "version");
+        Cli.Result r = script(env, "version");
         assertEquals(0, r.exitCode(), r.all());
         assertEquals("", r.stderr(), "nothing on stderr");
         assertTrue(r.stdout().startsWith("daemonkit "), r.all());
@@ -170,13 +169,7 @@ class LauncherScriptTest {
 
     // ---- helpers ----------------------------------------------------------------------------
 
-    record Result(int exitCode, String stdout, String stderr) {
-        String all() {
-            return "exit " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
-        }
-    }
-
-    private static Result scriptUnchecked(String... args) {
+    private static Cli.Result scriptUnchecked(String... args) {
         try {
             return script(Map.of(), args);
         } catch (Exception e) {
@@ -185,7 +178,7 @@ class LauncherScriptTest {
     }
 
     /** Runs ./daemonkit in the copy; a build may take minutes on a loaded machine. */
-    private static Result script(Map<String, String> env, String... args) throws Exception {
+    private static Cli.Result script(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(project.resolve("daemonkit").toString());
         cmd.addAll(List.of(args));
@@ -197,23 +190,7 @@ class LauncherScriptTest {
         }
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().putAll(env);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-        String out = readAll(p.getInputStream());
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("./daemonkit " + String.join(" ", args) + " did not finish in 10 minutes");
-        }
-        return new Result(p.exitValue(), out, err.get());
-    }
-
-    private static String readAll(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        return Cli.exec(pb, Duration.ofMinutes(10));
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.testing.Cli;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -44,11 +42,11 @@ class LazyLoggingTest {
 
     @Test
     void aCommandThatDoesNotLogNeverLoadsTheBinding() throws Exception {
-        Run r = runWithClassLog("status", "--pidfile", dir.resolve("missing.pid").toString());
-        assertEquals(3, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("dev.daemonkit.cli.Main"), "class loading is logged: " + r.out());
-        assertFalse(r.out().contains("org.slf4j.simple."), "slf4j-simple stayed unloaded:\n" + r.out());
-        assertEquals("", r.err());
+        Cli.Result r = runWithClassLog("status", "--pidfile", dir.resolve("missing.pid").toString());
+        assertEquals(3, r.exitCode(), r.all());
+        assertTrue(r.stdout().contains("dev.daemonkit.cli.Main"), "class loading is logged: " + r.stdout());
+        assertFalse(r.stdout().contains("org.slf4j.simple."), "slf4j-simple stayed unloaded:\n" + r.stdout());
+        assertEquals("", r.stderr());
     }
 
     @Test
@@ -59,25 +57,9 @@ class LazyLoggingTest {
                 "timestamped INFO lines on stderr: " + r.stderr());
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run runWithClassLog(String... args) throws IOException, InterruptedException {
+    private static Cli.Result runWithClassLog(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(Cli.command(args));
         cmd.add(1, "-Xlog:class+load=info:stdout");
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("no exit within 60 s");
-        }
-        return new Run(p.exitValue(), out, err.join());
+        return Cli.exec(new ProcessBuilder(cmd), Duration.ofSeconds(60));
     }
 }
