@@ -62,6 +62,12 @@ public final class LazyLogging implements SLF4JServiceProvider {
         // Nothing yet: that is the point.
     }
 
+    /** Sets up the real binding now (for commands that will log anyway). */
+    static void setUpNow() {
+        // Reading the holder's field runs its initialiser, once.
+        java.util.Objects.requireNonNull(Real.FACTORY);
+    }
+
     /** The real binding's factory (slf4j-simple from lib/), set up on first use with the CLI's defaults. */
     private static final class Real {
         static final ILoggerFactory FACTORY = find();

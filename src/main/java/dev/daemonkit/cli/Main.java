@@ -16,6 +16,9 @@ public final class Main {
 
     static final String VERSION = "0.1.0";
 
+    /** Commands that keep running: logging is set up before they start, not on first use. */
+    private static final java.util.Set<String> STAYING = java.util.Set.of("serve", "supervise", "prefork", "run", "init");
+
     /** Every command, in the order {@code --help} lists them. */
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
@@ -98,6 +101,11 @@ public final class Main {
         if (opts.contains("--help") || opts.contains("-h")) {
             out.println(c.usage());
             return Command.OK;
+        }
+        if (STAYING.contains(c.name())) {
+            // They log anyway, and serve --user drops privileges: a binding set up after that
+            // may no longer be able to read its own jar.
+            LazyLogging.setUpNow();
         }
         try {
             return c.run(rest, out, err);
