@@ -56,16 +56,32 @@ public final class AotTraining {
             Main.run(line, sink, sink);
         }
         // A pidfile nobody holds: the FFM path (open, read, flock) of status.
-        Files.writeString(stale, "2147483646\n");
-        Main.run(List.of("status", "--pidfile", stale.toString()), sink, sink);
-        // A supervisor's answer, from a stand-in that replies once.
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread answer = Thread.ofPlatform().daemon().start(() -> answerOnce(server));
-            Main.run(List.of("ctl", "--control", socket.toString(), "status"), sink, sink);
-            answer.join(5_000);
+        try {
+            Files.writeString(stale, "2147483646\n");
+            Main.run(List.of("status", "--pidfile", stale.toString()), sink, sink);
+        } catch (IOException e) {
+            // training only: a step that cannot run just trains less
+        }
+        // A supervisor's answer, from a stand-in that replies once. In a directory of its own under
+        // /tmp: a socket path must stay under 108 bytes, wherever the project lives.
+        Path sockDir = null;
+        try {
+            sockDir = Files.createTempDirectory("daemonkit-aot");
+            Path answering = sockDir.resolve("ctl.sock");
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(answering));
+                Thread answer = Thread.ofPlatform().daemon().start(() -> answerOnce(server));
+                Main.run(List.of("ctl", "--control", answering.toString(), "status"), sink, sink);
+                answer.join(5_000);
+            } finally {
+                Files.deleteIfExists(answering);
+            }
+        } catch (IOException e) {
+            // training only
         } finally {
-            Files.deleteIfExists(socket);
+            if (sockDir != null) {
+                Files.deleteIfExists(sockDir);
+            }
         }
         // The cache is written when the JVM exits; helper threads must not keep it alive.
         System.exit(0);
