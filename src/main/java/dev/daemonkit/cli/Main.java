@@ -52,6 +52,11 @@ public final class Main {
      * when something first logs, not when a class with a logger is loaded. -D settings win.
      */
     static void configureLogging() {
+        Module self = Main.class.getModule();
+        if (self.isNamed()) {
+            // On the module path slf4j instantiates the provider reflectively: let it.
+            self.addExports(LazyLogging.class.getPackageName(), org.slf4j.LoggerFactory.class.getModule());
+        }
         setIfAbsent("slf4j.provider", LazyLogging.class.getName());
         // slf4j reports the explicit provider choice at INFO on stderr; keep its warnings.
         setIfAbsent("slf4j.internal.verbosity", "WARN");

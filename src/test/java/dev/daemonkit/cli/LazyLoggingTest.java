@@ -50,6 +50,27 @@ class LazyLoggingTest {
     }
 
     @Test
+    void onTheModulePathTooTheProviderLoadsQuietly() throws Exception {
+        List<String> modulePath = new ArrayList<>();
+        modulePath.add(System.getProperty("daemonkit.test.classpath")); // target/classes, with module-info
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (e.contains("slf4j-api") || e.contains("slf4j-simple")) {
+                modulePath.add(e);
+            }
+        }
+        Cli.Result status = Cli.exec(new ProcessBuilder(Cli.java(), "--enable-native-access=dev.daemonkit", "-p",
+                String.join(java.io.File.pathSeparator, modulePath), "-m", "dev.daemonkit/dev.daemonkit.cli.Main",
+                "status", "--pidfile", dir.resolve("missing.pid").toString()), Duration.ofSeconds(60));
+        assertEquals(3, status.exitCode(), status.all());
+        assertEquals("", status.stderr(), "no SLF4J complaint about the provider");
+        Cli.Result logs = Cli.exec(new ProcessBuilder(Cli.java(), "--enable-native-access=dev.daemonkit", "-p",
+                String.join(java.io.File.pathSeparator, modulePath), "-m", "dev.daemonkit/dev.daemonkit.cli.Main",
+                "supervise", "--restart", "never", "--start-seconds", "0", "--", "/bin/true"), Duration.ofSeconds(60));
+        assertEquals(0, logs.exitCode(), logs.all());
+        assertTrue(logs.stderr().contains("[INFO] Supervisor - true: ") && !logs.stderr().contains("SLF4J"), logs.all());
+    }
+
+    @Test
     void aCommandThatLogsLogsThroughSlf4jSimple() throws Exception {
         Cli.Result r = Cli.run("supervise", "--restart", "never", "--start-seconds", "0", "--", "/bin/true");
         assertEquals(0, r.exitCode(), r.all());
