@@ -9,6 +9,9 @@ module dev.daemonkit {
     requires org.slf4j;
     requires jdk.unsupported;
 
+    // The CLI's LazyLogging finds the real slf4j binding when something first logs.
+    uses org.slf4j.spi.SLF4JServiceProvider;
+
     exports dev.daemonkit.posix;
     exports dev.daemonkit.process;
     exports dev.daemonkit.daemon;

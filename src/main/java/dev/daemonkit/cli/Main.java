@@ -16,6 +16,9 @@ public final class Main {
 
     static final String VERSION = "0.1.0";
 
+    /** Commands that keep running: logging is set up before they start, not on first use. */
+    private static final java.util.Set<String> STAYING = java.util.Set.of("serve", "supervise", "prefork", "run", "init");
+
     /** Every command, in the order {@code --help} lists them. */
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
@@ -45,8 +48,23 @@ public final class Main {
         System.exit(run(Arrays.asList(argv), System.out, System.err));
     }
 
-    /** Sensible slf4j-simple defaults for a command-line tool; -D settings win. */
+    /**
+     * Logging through {@link LazyLogging}: slf4j-simple is set up (with {@link #loggingDefaults})
+     * when something first logs, not when a class with a logger is loaded. -D settings win.
+     */
     static void configureLogging() {
+        Module self = Main.class.getModule();
+        if (self.isNamed()) {
+            // On the module path slf4j instantiates the provider reflectively: let it.
+            self.addExports(LazyLogging.class.getPackageName(), org.slf4j.LoggerFactory.class.getModule());
+        }
+        setIfAbsent("slf4j.provider", LazyLogging.class.getName());
+        // slf4j reports the explicit provider choice at INFO on stderr; keep its warnings.
+        setIfAbsent("slf4j.internal.verbosity", "WARN");
+    }
+
+    /** Sensible slf4j-simple defaults for a command-line tool; -D settings win. */
+    static void loggingDefaults() {
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
@@ -90,6 +108,11 @@ public final class Main {
         if (opts.contains("--help") || opts.contains("-h")) {
             out.println(c.usage());
             return Command.OK;
+        }
+        if (STAYING.contains(c.name())) {
+            // They log anyway, and serve --user drops privileges: a binding set up after that
+            // may no longer be able to read its own jar.
+            LazyLogging.setUpNow();
         }
         try {
             return c.run(rest, out, err);

@@ -127,11 +127,18 @@ public final class Cli {
     }
 
     private static Result exec(Path dir, List<String> command) throws IOException, InterruptedException {
-        String[] args = command.toArray(String[]::new);
         ProcessBuilder pb = new ProcessBuilder(command);
         if (dir != null) {
             pb.directory(dir.toFile());
         }
+        return exec(pb, java.time.Duration.ofSeconds(60));
+    }
+
+    /**
+     * Starts {@code pb} with stdin from /dev/null, captures stdout and stderr, and waits for it; after
+     * {@code timeout} it is killed and the test fails.
+     */
+    public static Result exec(ProcessBuilder pb, java.time.Duration timeout) throws IOException, InterruptedException {
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
         // Read both streams concurrently so a chatty child cannot block on a full pipe.
@@ -143,9 +150,9 @@ public final class Cli {
             }
         });
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly().waitFor();
-            throw new AssertionError("daemonkit " + String.join(" ", args) + " did not finish in 60 s");
+            throw new AssertionError(String.join(" ", pb.command()) + " did not finish in " + timeout.toSeconds() + " s");
         }
         return new Result(p.exitValue(), out, errFuture.join());
     }
