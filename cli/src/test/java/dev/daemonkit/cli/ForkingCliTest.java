@@ -1,0 +1,129 @@
+package dev.daemonkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.daemonkit.process.ProcessTable;
+import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code start --forking}: programs that put themselves in the background and write their own
+ * pidfile, as nginx and redis do — modelled by a script that double-forks into a session of its
+ * own (setsid), writes the pid, and whose first process exits 0.
+ */
+class ForkingCliTest {
+    @TempDir
+    Path dir;
+    private final List<Long> toKill = new ArrayList<>();
+    private final List<Path> pidfiles = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        Processes.stopAll(pidfiles, toKill);
+    }
+
+    /** A daemon in the nginx manner: fork, setsid, write the pidfile, parent exits 0. */
+    private Path forkingScript(String name, String body) throws Exception {
+        Path script = dir.resolve(name);
+        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+
+    @Test
+    void aForkingProgramIsFollowedThroughItsOwnPidfile() throws Exception {
+        Path pidfile = dir.resolve("nginx.pid");
+        pidfiles.add(pidfile);
+        Path script = forkingScript("mydaemon", "setsid sh -c 'echo $$ > \"$1\"; exec sleep 300' daemon \"$1\" &\nsleep 0.2\nexit 0");
+        Cli.Result r = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--", script.toString(), pidfile.toString());
+        assertEquals(0, r.exitCode(), r.all());
+        long daemon = Processes.readPid(pidfile).orElseThrow();
+        toKill.add(daemon);
+        assertTrue(r.stdout().contains("started (pid " + daemon + ")"), r.all());
+        assertEquals(daemon, ProcessTable.of((int) daemon).orElseThrow().sid(), "it daemonized itself into a session of its own");
+
+        Cli.Result st = Cli.run("status", "--pidfile", pidfile.toString());
+        assertEquals(0, st.exitCode(), st.all());
+        assertTrue(st.stdout().contains("running (pid " + daemon + "; started with --forking"), st.all());
+        Cli.Result again = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--", script.toString(), pidfile.toString());
+        assertTrue(again.stdout().contains("already running (pid " + daemon + ")"), again.all());
+
+        // The program rewrites its pidfile (it may run as another user): the record decides.
+        Process victim = new ProcessBuilder("sleep", "300").start();
+        toKill.add(victim.pid());
+        Files.writeString(pidfile, victim.pid() + "\n");
+        assertTrue(Cli.run("status", "--pidfile", pidfile.toString()).stdout().contains("daemonkit recorded pid " + daemon));
+        Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
+        assertEquals(0, stop.exitCode(), stop.all());
+        assertTrue(stop.stdout().contains("stopped (pid " + daemon + ")"), stop.all());
+        assertTrue(Processes.waitGone(daemon, Duration.ofSeconds(5)));
+        assertTrue(victim.isAlive(), "the pid written in the file was not signalled");
+        assertFalse(Files.exists(pidfile.resolveSibling(pidfile.getFileName() + ".daemonkit")), "record removed");
+        assertEquals(3, Cli.run("status", "--pidfile", dir.resolve("none.pid").toString()).exitCode());
+    }
+
+    @Test
+    void restartWorksOnAForkingDaemon() throws Exception {
+        Path pidfile = dir.resolve("r.pid");
+        pidfiles.add(pidfile);
+        Path script = forkingScript("d", "setsid sh -c 'echo $$ > \"$1\"; exec sleep 300' daemon \"$1\" &\nexit 0");
+        assertEquals(0, Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--", script.toString(),
+                pidfile.toString()).exitCode());
+        long first = Processes.readPid(pidfile).orElseThrow();
+        toKill.add(first);
+        Cli.Result r = Cli.run("restart", "--pidfile", pidfile.toString(), "--forking", "--", script.toString(), pidfile.toString());
+        assertEquals(0, r.exitCode(), r.all());
+        long second = Processes.readPid(pidfile).orElseThrow();
+        toKill.add(second);
+        assertTrue(Processes.waitGone(first, Duration.ofSeconds(5)));
+        assertTrue(Processes.alive(second));
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+    }
+
+    @Test
+    void forkingFailuresAreExplainedAndLeaveNothingRunning() throws Exception {
+        Path pidfile = dir.resolve("f.pid");
+        String token = "304.25";
+        // Goes to the background but never writes the pidfile.
+        Path silent = forkingScript("silent", "sleep " + token + " &\nexit 0");
+        Cli.Result r = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--ready-timeout", "1s", "--",
+                silent.toString());
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.stderr().contains("did not write a pid to " + pidfile), r.all());
+        assertTrue(Processes.eventually(Duration.ofSeconds(5), () -> ProcessTable.all().stream()
+                .noneMatch(p -> !p.isZombie() && p.commandText().contains(token))), "its background process was stopped");
+
+        // Writes a pid that is not its own.
+        Process victim = new ProcessBuilder("sleep", "300").start();
+        toKill.add(victim.pid());
+        Path liar = forkingScript("liar", "echo " + victim.pid() + " > \"$1\"\nexit 0");
+        Cli.Result lie = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--ready-timeout", "1s", "--",
+                liar.toString(), pidfile.toString());
+        assertEquals(1, lie.exitCode(), lie.all());
+        assertTrue(lie.stderr().contains("names pid " + victim.pid() + ", which is not a process daemonkit started"), lie.all());
+        assertTrue(victim.isAlive());
+        Files.deleteIfExists(pidfile);
+
+        // Stays in the foreground.
+        Cli.Result fg = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--ready-timeout", "1s", "--",
+                "sleep", "305.25");
+        assertEquals(1, fg.exitCode(), fg.all());
+        assertTrue(fg.stderr().contains("must put itself in the background"), fg.all());
+        assertTrue(Processes.eventually(Duration.ofSeconds(5), () -> ProcessTable.all().stream()
+                .noneMatch(p -> !p.isZombie() && p.commandText().contains("305.25"))));
+
+        assertEquals(2, Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--grace", "2s", "--", "true").exitCode());
+        assertEquals(2, Cli.run("run", "--forking", "--", "true").exitCode());
+    }
+}
