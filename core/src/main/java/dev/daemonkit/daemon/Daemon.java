@@ -8,16 +8,10 @@ import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.SignalDisposition;
 import dev.daemonkit.process.JvmSignals;
-import dev.daemonkit.process.Spawn;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,9 +90,9 @@ public final class Daemon {
             if (!options.detach() || launchedByCli) {
                 current = setUp(options, true, launchedByCli);
             } else if (stage == null) {
-                launch(options);
+                SelfRelaunch.launch(options);
             } else if (stage.equals("1")) {
-                handOver(options);
+                SelfRelaunch.handOver(options);
             } else {
                 current = setUp(options, false, false);
             }
@@ -235,61 +229,6 @@ public final class Daemon {
                 Optional.ofNullable(o.stderr()).map(Path::toAbsolutePath));
     }
 
-    // ---- launcher side ----------------------------------------------------------------------
-
-    private static void launch(DaemonOptions o) {
-        int exit;
-        try {
-            List<String> self = ownCommandLine();
-            DaemonLauncher.check(o, self);
-            String stage = o.doubleFork() ? "1" : "2";
-            DaemonLauncher.Outcome out = DaemonLauncher.start(o, self, Map.of(o.markerVariable(), stage),
-                    o.readyTimeout(), true, true);
-            switch (out) {
-                case DaemonLauncher.Outcome.Started s -> LOG.info("daemon started (pid {})", s.pid());
-                case DaemonLauncher.Outcome.AlreadyRunning a -> LOG.info("already running{}",
-                        a.pid().map(p -> " (pid " + p + ")").orElse(""));
-            }
-            exit = 0;
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            exit = 2; // bad input found by the checks: nothing was started
-        } catch (IOException e) {
-            System.err.println(e.getMessage());
-            exit = e instanceof PidfileException pe && pe.badInput() ? 2 : 1;
-        } catch (InterruptedException e) {
-            exit = 1;
-        }
-        System.out.flush();
-        System.err.flush();
-        // halt, not exit: the application's own shutdown hooks belong to the daemon, not to us.
-        Runtime.getRuntime().halt(exit);
-    }
-
-    /** The java binary and this JVM's arguments: /proc/self/exe and /proc/self/cmdline. */
-    static List<String> ownCommandLine() throws IOException {
-        String exe = Files.readSymbolicLink(Path.of("/proc/self/exe")).toString();
-        byte[] raw = Files.readAllBytes(Path.of("/proc/self/cmdline"));
-        List<String> args = new ArrayList<>(Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0")));
-        args.set(0, exe);
-        return args;
-    }
-
-    /** Stage 1: spawn stage 2 outside the session leadership and exit at once. */
-    private static void handOver(DaemonOptions o) throws IOException {
-        ReadyPipe.send("NOTIFY");
-        Fd readyFd = ReadyPipe.fd();
-        Spawn spawn = Spawn.of(ownCommandLine())
-                .env(o.markerVariable(), "2")
-                .keepIgnored(o.ignoredSignals());
-        if (readyFd != null) {
-            spawn.passFd(readyFd.number(), ReadyPipe.CHILD_FD);
-        }
-        inheritedPidfileFd().ifPresent(fd -> spawn.passFd(fd, DaemonLauncher.PIDFILE_CHILD_FD));
-        spawn.start().close();
-        Runtime.getRuntime().halt(0);
-    }
-
     // ---- daemon side ------------------------------------------------------------------------
 
     private static Daemon setUp(DaemonOptions o, boolean inPlace, boolean launchedByCli) throws IOException {
@@ -368,7 +307,7 @@ public final class Daemon {
     }
 
     /** The pidfile descriptor a launcher passed, if it is really open. */
-    private static Optional<Integer> inheritedPidfileFd() {
+    static Optional<Integer> inheritedPidfileFd() {
         String v = System.getenv(DaemonLauncher.ENV_PIDFILE_FD);
         if (v == null) {
             return Optional.empty();

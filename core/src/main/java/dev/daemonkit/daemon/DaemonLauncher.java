@@ -3,22 +3,15 @@ package dev.daemonkit.daemon;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
-import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
-import dev.daemonkit.posix.Signal;
-import dev.daemonkit.posix.SignalDisposition;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ChildProcess;
-import dev.daemonkit.process.Redirect;
 import dev.daemonkit.process.Spawn;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -165,57 +158,35 @@ public final class DaemonLauncher {
                 return new Outcome.AlreadyRunning(pid);
             }
         }
-        List<Fd> opened = new ArrayList<>();
-        ChildProcess child = null;
         boolean started = false;
-        // Orphans of the daemon come to us while we start it: what it puts in the background stays
-        // identifiable as ours (and is all a failed start stops), however it detaches.
-        boolean wasSubreaper = ProcessControl.isChildSubreaper();
-        ProcessControl.setChildSubreaper(true);
         try {
-            Fd out = openLog(o, o.stdout(), null);
-            Fd err = openLog(o, o.stderr(), out);
-            opened.add(out);
-            opened.add(err);
-            PosixFiles.Pipe ready = PosixFiles.pipe();
-            Fd readEnd = ready.readEnd();
-            Fd writeEnd = ready.writeEnd();
-            opened.add(readEnd);
-            opened.add(writeEnd);
-            Spawn spawn = detached(o, command, relaunch, out, err)
-                    .passFd(writeEnd.number(), ReadyPipe.CHILD_FD)
-                    .env(ReadyPipe.ENV_FD, Integer.toString(ReadyPipe.CHILD_FD));
-            extraEnv.forEach(spawn::env);
-            if (pidfile != null) {
-                spawn.passFd(pidfile.lockFd().number(), PIDFILE_CHILD_FD)
-                        .env(ENV_PIDFILE_FD, Integer.toString(PIDFILE_CHILD_FD))
-                        .env(ENV_PIDFILE, pidfile.path().toString());
-            }
-            child = spawnIgnoring(spawn, o, !relaunch);
-            LOG.debug("spawned {} as pid {}", command, child.pid());
-            if (pidfile != null) {
-                pidfile.write(child.pid());
-                pidfile.handOver(); // the lock is the child's now: a stop finds the daemon, not us
-            }
-            // Our copy of the write end must go, or we would never see end of file.
-            writeEnd.close();
-            Outcome.Started up = new Startup(child, readEnd, pidfile, o, Optional.ofNullable(err != null ? err : out),
-                    grace, waitReady).await();
-            started = true;
-            return up;
-        } finally {
-            opened.forEach(f -> {
-                if (f != null) {
-                    f.close();
+            try (LaunchScope scope = LaunchScope.open(o)) {
+                PosixFiles.Pipe ready = PosixFiles.pipe();
+                Fd readEnd = scope.track(ready.readEnd());
+                Fd writeEnd = scope.track(ready.writeEnd());
+                Spawn spawn = scope.detached(command, relaunch)
+                        .passFd(writeEnd.number(), ReadyPipe.CHILD_FD)
+                        .env(ReadyPipe.ENV_FD, Integer.toString(ReadyPipe.CHILD_FD));
+                extraEnv.forEach(spawn::env);
+                if (pidfile != null) {
+                    spawn.passFd(pidfile.lockFd().number(), PIDFILE_CHILD_FD)
+                            .env(ENV_PIDFILE_FD, Integer.toString(PIDFILE_CHILD_FD))
+                            .env(ENV_PIDFILE, pidfile.path().toString());
                 }
-            });
-            if (!started && child != null) {
-                // Whatever path failed: nothing of this start may keep running.
-                SessionCleanup.stop();
-            }
-            if (!wasSubreaper) {
-                ProcessControl.setChildSubreaper(false);
-            }
+                ChildProcess child = scope.start(spawn, !relaunch);
+                LOG.debug("spawned {} as pid {}", command, child.pid());
+                if (pidfile != null) {
+                    pidfile.write(child.pid());
+                    pidfile.handOver(); // the lock is the child's now: a stop finds the daemon, not us
+                }
+                // Our copy of the write end must go, or we would never see end of file.
+                writeEnd.close();
+                Outcome.Started up = new Startup(child, readEnd, pidfile, o, scope.log(), grace, waitReady).await();
+                scope.succeeded();
+                started = true;
+                return up;
+            } // a failed start has stopped every descendant here, so none holds the pidfile below
+        } finally {
             if (pidfile != null) {
                 if (started) {
                     pidfile.detach(); // the daemon holds the lock through its own descriptor now
@@ -251,98 +222,18 @@ public final class DaemonLauncher {
             default -> {
             }
         }
-        List<Fd> opened = new ArrayList<>();
-        ChildProcess child = null;
         boolean started = false;
-        boolean wasSubreaper = ProcessControl.isChildSubreaper();
-        ProcessControl.setChildSubreaper(true);
         try {
-            Fd out = openLog(o, o.stdout(), null);
-            Fd err = openLog(o, o.stderr(), out);
-            opened.add(out);
-            opened.add(err);
-            child = spawnIgnoring(detached(o, command, false, out, err), o, true);
-            int pid = ForkingStart.await(child, pidfile, o, Optional.ofNullable(err != null ? err : out));
-            started = true;
-            return new Outcome.Started(pid, true);
+            try (LaunchScope scope = LaunchScope.open(o)) {
+                ChildProcess child = scope.start(scope.detached(command, false), true);
+                int pid = ForkingStart.await(child, pidfile, o, scope.log());
+                scope.succeeded();
+                started = true;
+                return new Outcome.Started(pid, true);
+            } // a failed start has stopped every descendant here
         } finally {
-            opened.forEach(f -> {
-                if (f != null) {
-                    f.close();
-                }
-            });
-            if (!started && child != null) {
-                SessionCleanup.stop();
-                if (PidfileProbe.inspect(pidfile, false) instanceof PidfileProbe.Regular r && !r.lock().locked()) {
-                    Pidfile.removeIfStale(pidfile, r.file()); // what the program wrote names no live process now
-                }
-            }
-            if (!wasSubreaper) {
-                ProcessControl.setChildSubreaper(false);
-            }
-        }
-    }
-
-    /** Opens a log of the options (the same file as {@code same}, if it is the same path). */
-    private static Fd openLog(DaemonOptions o, Path log, Fd same) throws IOException {
-        if (log == null) {
-            return null;
-        }
-        if (same != null && log.equals(o.stdout())) {
-            return same;
-        }
-        return LogFile.openAppend(log, o.user() != null);
-    }
-
-    /** The spawn of a daemon: a new session, stdio, directory, umask, environment, ignored signals. */
-    private static Spawn detached(DaemonOptions o, List<String> command, boolean relaunch, Fd out, Fd err) {
-        Spawn spawn = Spawn.of(command)
-                .newSession()
-                .directory(relaunch ? Path.of("").toAbsolutePath() : o.workingDirectory())
-                .umask(o.umask())
-                .stdin(Redirect.toFile(o.stdin()))
-                .stdout(out != null ? Redirect.fd(out.number()) : Redirect.NULL)
-                .stderr(err != null ? Redirect.fd(err.number()) : Redirect.NULL)
-                .keepIgnored(o.ignoredSignals());
-        if (o.stdout() != null) {
-            spawn.env(ENV_STDOUT, o.stdout().toAbsolutePath().toString());
-        }
-        if (o.stderr() != null) {
-            spawn.env(ENV_STDERR, o.stderr().toAbsolutePath().toString());
-        }
-        o.environment().forEach(spawn::env);
-        return spawn;
-    }
-
-    /**
-     * Signals are inherited as "ignored" only if ignored at exec time, so the launcher ignores
-     * them itself for the moment of the spawn, then restores its own handlers.
-     */
-    private static ChildProcess spawnIgnoring(Spawn spawn, DaemonOptions o, boolean asUser) throws IOException {
-        Map<Signal, SignalDisposition> saved = new EnumMap<>(Signal.class);
-        synchronized (DaemonLauncher.class) {
-            try {
-                for (Signal s : o.ignoredSignals()) {
-                    saved.put(s, Posix.signalDisposition(s));
-                    Posix.sigaction(s, SignalDisposition.IGNORE);
-                }
-                if (asUser && o.user() != null) {
-                    Privileges.Account a = Privileges.lookup(o.user(), o.group());
-                    return Privileges.withRealIds(a, () -> spawn.resetIds().start());
-                }
-                return spawn.start();
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e.getMessage(), e);
-            } finally {
-                for (Map.Entry<Signal, SignalDisposition> e : saved.entrySet()) {
-                    try {
-                        Posix.sigaction(e.getKey(), e.getValue());
-                    } catch (PosixException ex) {
-                        LOG.warn("could not restore the disposition of {}: {}", e.getKey(), ex.getMessage());
-                    }
-                }
+            if (!started && PidfileProbe.inspect(pidfile, false) instanceof PidfileProbe.Regular r && !r.lock().locked()) {
+                Pidfile.removeIfStale(pidfile, r.file()); // what the program wrote names no live process now
             }
         }
     }
@@ -356,31 +247,4 @@ public final class DaemonLauncher {
         };
     }
 
-    /**
-     * The last {@code n} lines of the log we opened (at most its last 8 KiB), read through our own
-     * descriptor — not the path, which the daemon's user may have pointed elsewhere meanwhile.
-     */
-    static List<String> tail(Fd log, int n) {
-        try {
-            if (!PosixFiles.fstat(log).isRegular()) {
-                return List.of();
-            }
-        } catch (PosixException e) {
-            return List.of();
-        }
-        try (var ch = java.nio.channels.FileChannel.open(Path.of("/proc/self/fd/" + log.number()))) {
-            long size = ch.size();
-            long from = Math.max(0, size - 8192);
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - from));
-            ch.read(buf, from);
-            String[] lines = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).split("\n");
-            List<String> out = new ArrayList<>();
-            for (int i = Math.max(0, lines.length - n); i < lines.length; i++) {
-                out.add(lines[i]);
-            }
-            return out;
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
 }

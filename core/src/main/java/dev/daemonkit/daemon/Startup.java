@@ -201,7 +201,7 @@ final class Startup {
         }
         Path logName = options.stderr() != null ? options.stderr() : options.stdout();
         if (log.isPresent()) {
-            List<String> tail = DaemonLauncher.tail(log.get(), 10);
+            List<String> tail = LaunchScope.tail(log.get(), 10);
             if (!tail.isEmpty()) {
                 msg.append("\nlast lines of ").append(logName).append(':');
                 tail.forEach(l -> msg.append("\n  ").append(printable(l)));

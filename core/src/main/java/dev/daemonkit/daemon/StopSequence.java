@@ -70,16 +70,7 @@ final class StopSequence {
         FileStat file = l.file().file();
         // Read the session while the daemon lives: what it started stays there after it is gone.
         Optional<Integer> sid = ProcessTable.of(daemon).filter(StopSequence::ownsItsSession).map(ProcessInfo::sid);
-        boolean killed = false;
-        try (Fd pidfd = Posix.openPidfd(daemon)) {
-            if (DaemonControl.stillTheTarget(l, daemon, expected)) {
-                killed = terminate(pidfd, daemon, signal, timeout);
-            }
-        } catch (PosixException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw permission(daemon, e);
-            }
-        }
+        boolean killed = terminatePinned(l, daemon, signal, timeout, expected);
         stopLeftovers(daemon, l.holders(), sid, file, signal, timeout);
         waitForUnlock(pidfile, file);
         return new DaemonControl.StopResult.Stopped(daemon, killed, l.hintNote());
@@ -89,16 +80,7 @@ final class StopSequence {
             Duration timeout, Identity expected) throws IOException {
         DaemonControl.guard(f.pid());
         DaemonControl.refuseForeign(pidfile, f);
-        boolean killed = false;
-        try (Fd pidfd = Posix.openPidfd(f.pid())) {
-            if (DaemonControl.stillTheTarget(f, f.pid(), expected)) {
-                killed = terminate(pidfd, f.pid(), signal, timeout);
-            }
-        } catch (PosixException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw permission(f.pid(), e);
-            }
-        }
+        boolean killed = terminatePinned(f, f.pid(), signal, timeout, expected);
         // Its own program normally removes it; if not, it is stale now.
         removeStale(pidfile, f.file().file());
         return new DaemonControl.StopResult.Stopped(f.pid(), killed, Optional.empty());
@@ -123,16 +105,7 @@ final class StopSequence {
         DaemonControl.guard(daemon);
         DaemonControl.refuseMismatch(rec.mismatch());
         Optional<Integer> sid = ProcessTable.of(daemon).filter(StopSequence::ownsItsSession).map(ProcessInfo::sid);
-        boolean killed = false;
-        try (Fd pidfd = Posix.openPidfd(daemon)) {
-            if (DaemonControl.stillTheTarget(rec, daemon, expected)) {
-                killed = terminate(pidfd, daemon, signal, timeout);
-            }
-        } catch (PosixException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw permission(daemon, e);
-            }
-        }
+        boolean killed = terminatePinned(rec, daemon, signal, timeout, expected);
         if (sid.isPresent()) {
             stopLeftovers(daemon, List.of(), sid, null, signal, timeout);
         }
@@ -141,6 +114,23 @@ final class StopSequence {
         }
         ForkingRecord.remove(pidfile);
         return new DaemonControl.StopResult.Stopped(daemon, killed, rec.hintNote());
+    }
+
+    /**
+     * Pins {@code pid} with a pidfd, checks that what it pins is still the target the pidfile
+     * resolved to (not a recycled pid), then terminates it. Returns whether SIGKILL was needed;
+     * a daemon already gone is not an error.
+     */
+    private static boolean terminatePinned(Resolved target, int pid, Signal signal, Duration timeout,
+            Identity expected) throws IOException {
+        try (Fd pidfd = Posix.openPidfd(pid)) {
+            return DaemonControl.stillTheTarget(target, pid, expected) && terminate(pidfd, pid, signal, timeout);
+        } catch (PosixException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw permission(pid, e);
+            }
+            return false;
+        }
     }
 
     /** Signal, wait, SIGKILL, wait. Returns whether SIGKILL was needed. */
