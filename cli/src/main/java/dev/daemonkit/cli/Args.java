@@ -1,5 +1,6 @@
 package dev.daemonkit.cli;
 
+import dev.daemonkit.process.Spawn;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.supervise.OptionValues;
 import java.time.Duration;
@@ -135,7 +136,8 @@ public final class Args {
         if (command.isEmpty()) {
             throw new UsageException("missing command after --");
         }
-        return command;
+        // ./run.sh means the file in the directory the user typed it in, like --pidfile and --log.
+        return Spawn.anchorProgram(command);
     }
 
     public List<String> command() {

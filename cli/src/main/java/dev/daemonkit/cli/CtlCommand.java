@@ -22,25 +22,34 @@ final class CtlCommand implements Command {
     @Override
     public String usage() {
         return """
-            usage: daemonkit ctl (--control SOCK | --pidfile P) REQUEST [NAME]
+            usage: daemonkit ctl (--control SOCK | --pidfile P) [--timeout 60s] REQUEST [NAME]
 
-            requests: status | start NAME | stop NAME | restart NAME | signal SIG [NAME] | reopen-logs | shutdown
+            requests: status | start NAME | stop NAME | restart NAME | signal SIG [NAME] | reopen-logs
+                      | shutdown
             NAME is a program, a numprocs group (all its copies) or 'all'. The socket is the one
             given to supervise/prefork with --control, or derived from their --pidfile (P with .sock).
+            The supervisor gives a client 5 s to send its request and serves 16 at once.
+
+            options:
+              --control SOCK       the control socket
+              --pidfile P          the supervisor's pidfile (the socket is P with .sock)
+              --timeout D          how long to wait for the reply (default 60s; a restart waits
+                                   for the stop)
 
             exit: 0 done; 1 the supervisor refused or is not running; 2 bad usage.""";
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(name(), argv, Set.of("control", "pidfile"), Set.of(), 3);
+        Args a = Args.parse(name(), argv, Set.of("control", "pidfile", "timeout"), Set.of(), 3);
         if (a.positional().isEmpty()) {
             throw new UsageException("ctl needs a request: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
         }
         Path socket = SuperviseArgs.controlPath(a).orElseThrow(() -> new UsageException("ctl needs --control SOCK or --pidfile P"));
         String reply;
         try {
-            reply = ControlClient.request(socket, String.join(" ", a.positional()));
+            reply = ControlClient.request(socket, String.join(" ", a.positional()),
+                    a.duration("timeout", ControlClient.DEFAULT_TIMEOUT));
         } catch (IOException e) {
             err.println("daemonkit ctl: no supervisor answers on " + socket + " (" + e.getMessage() + ")");
             return FAILED;

@@ -16,26 +16,50 @@ final class DaemonArgs {
             "env", "grace");
     static final Set<String> FLAGS = Set.of("wait-ready", "prevent-core", "forking");
 
-    static final String OPTIONS_HELP = """
-              --pidfile P          pidfile, created 0644 and locked for the daemon's life
-              --log FILE           append the daemon's stdout and stderr here (default /dev/null)
-              --chdir DIR          working directory (default /)
-              --umask MASK         octal umask (default 022; 0 like the classic recipe)
-              --ready-timeout D    how long to wait for a daemonkit-aware program to report ready (default 10s)
-              --wait-ready         require that report (Daemon.ready() or READY on fd 3) instead of
-                                   accepting a program that merely stayed alive for the grace period
-              --grace D            how long a plain program must stay alive to count as started (default 1s)
-              --forking            the program puts itself in the background and writes its own pidfile
-                                   (nginx, redis daemonize yes; systemd Type=forking + PIDFile=): --pidfile
-                                   is that file; success once the first process exited 0 and the file names
-                                   a process daemonkit started (within --ready-timeout)
-              --user U             run as this user (name or uid); needs root
-              --group G            with --user: this group instead of the user's primary group
-              --env NAME=VALUE     extra environment variable (repeatable)
-              --prevent-core       RLIMIT_CORE 0: no core dumps (python-daemon's prevent_core)""";
+    /** What run takes: the set-up of a daemon, without the start-up checks of a detached one. */
+    static final Set<String> RUN_VALUED = Set.of("pidfile", "log", "chdir", "umask", "user", "group", "env");
+
+    /** The options of start and restart, as --help lists them. */
+    static final String OPTIONS_HELP = indent("""
+            --pidfile P          pidfile, created 0644 and locked for the daemon's life
+            --log FILE           append the daemon's stdout and stderr here (default /dev/null)
+            --chdir DIR          working directory (default /)
+            --umask MASK         octal umask (default 022; 0 like the classic recipe)
+            --ready-timeout D    how long to wait for a daemonkit-aware program to report ready
+                                 (default 10s)
+            --wait-ready         require that report (Daemon.ready() or READY on fd 3) instead of
+                                 accepting a program that merely stayed alive for the grace period
+            --grace D            how long a plain program must stay alive to count as started
+                                 (default 1s)
+            --forking            the program puts itself in the background and writes its own
+                                 pidfile (nginx, redis daemonize yes; systemd Type=forking +
+                                 PIDFile=): --pidfile is that file; success once the first process
+                                 exited 0 and the file names a process daemonkit started (within
+                                 --ready-timeout)
+            --user U             run as this user (name or uid); needs root
+            --group G            with --user: this group instead of the user's primary group
+            --env NAME=VALUE     extra environment variable (repeatable)
+            --prevent-core       RLIMIT_CORE 0: no core dumps (python-daemon's prevent_core)""");
+
+    /** The options of run. */
+    static final String RUN_OPTIONS_HELP = indent("""
+            --pidfile P          pidfile, created 0644 and locked while the command runs
+            --log FILE           append the command's stdout and stderr here (default: inherited,
+                                 the terminal or the journal)
+            --chdir DIR          working directory (default /, as for start)
+            --umask MASK         octal umask (default 022)
+            --user U             run the command as this user (name or uid); needs root
+            --group G            with --user: this group instead of the user's primary group
+            --env NAME=VALUE     extra environment variable (repeatable)""");
+
+    /** Option lines indented by two spaces, as every command's --help shows them. */
+    static String indent(String lines) {
+        return lines.indent(2).stripTrailing();
+    }
 
     static Args parse(String command, List<String> argv, boolean pidfileRequired) throws UsageException {
-        Args a = Args.parse(command, argv, VALUED, FLAGS, 0);
+        boolean run = command.equals("run");
+        Args a = Args.parse(command, argv, run ? RUN_VALUED : VALUED, run ? Set.of() : FLAGS, 0);
         if (pidfileRequired) {
             a.require("pidfile");
         }
@@ -93,7 +117,7 @@ final class DaemonArgs {
         try {
             DaemonLauncher.check(o, command);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw UsageException.badInput(e.getMessage());
         }
     }
 }

@@ -17,10 +17,10 @@ final class IdentityArgs {
 
     static final Set<String> VALUED = Set.of("exec", "user");
 
-    static final String HELP = """
-              --exec PATH          for a pidfile daemonkit did not lock (nginx's, an init script's):
-                                   the program the process must run (checked against /proc/PID/exe)
-              --user NAME          ... and/or the user it must run as (name or uid)""";
+    static final String HELP = DaemonArgs.indent("""
+            --exec PATH          for a pidfile daemonkit did not lock (nginx's, an init script's):
+                                 the program the process must run (checked against /proc/PID/exe)
+            --user NAME          ... and/or the user it must run as (name or uid)""");
 
     static Identity parse(Args a) throws UsageException {
         Path exec = null;

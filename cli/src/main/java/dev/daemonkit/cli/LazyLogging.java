@@ -9,6 +9,7 @@ import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.BasicMarkerFactory;
 import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
 import org.slf4j.helpers.NOPLoggerFactory;
 import org.slf4j.helpers.NOPMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
@@ -61,6 +62,18 @@ public final class LazyLogging implements SLF4JServiceProvider {
     public void initialize() {
         // Nothing yet: that is the point.
     }
+
+    /**
+     * Brief style for one-shot commands: each message on stderr as {@code PREFIX: message}
+     * ({@code PREFIX: warning: message} for warnings), like every other diagnostic of the CLI — no
+     * timestamp, level or logger name, and slf4j-simple is never set up. Services (serve,
+     * supervise, prefork) keep slf4j-simple's timestamped lines: theirs are logs.
+     */
+    static void brief(String prefix) {
+        briefPrefix = prefix;
+    }
+
+    private static volatile String briefPrefix;
 
     /** Sets up the real binding now (for commands that will log anyway). */
     static void setUpNow() {
@@ -161,6 +174,13 @@ public final class LazyLogging implements SLF4JServiceProvider {
 
         @Override
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String msg, Object[] args, Throwable t) {
+            String prefix = briefPrefix;
+            if (prefix != null) {
+                String text = MessageFormatter.basicArrayFormat(msg, args);
+                String kind = level == Level.WARN ? "warning: " : level == Level.ERROR ? "error: " : "";
+                System.err.println(prefix + ": " + kind + text + (t != null ? " (" + t + ")" : ""));
+                return;
+            }
             Object[] all = args == null ? new Object[0] : args;
             if (t != null) {
                 all = java.util.Arrays.copyOf(all, all.length + 1);

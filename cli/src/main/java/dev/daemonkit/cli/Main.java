@@ -1,6 +1,7 @@
 package dev.daemonkit.cli;
 
 import java.io.PrintStream;
+import dev.daemonkit.posix.ByteStrings;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,8 @@ public final class Main {
         }
     }
 
+    /** Commands whose messages are a service's log: timestamped lines (slf4j-simple). */
+    private static final java.util.Set<String> SERVICES = java.util.Set.of("serve", "supervise", "prefork", "init");
     /** Commands that keep running: logging is set up before they start, not on first use. */
     private static final java.util.Set<String> STAYING = java.util.Set.of("serve", "supervise", "prefork", "run", "init");
 
@@ -54,7 +57,7 @@ public final class Main {
 
     public static void main(String[] argv) {
         configureLogging();
-        System.exit(run(Arrays.asList(argv), System.out, System.err));
+        System.exit(run(ByteStrings.exactArguments(argv), System.out, System.err)); // arguments byte-exact
     }
 
     /**
@@ -118,6 +121,9 @@ public final class Main {
             out.println(c.usage());
             return Command.OK;
         }
+        if (!SERVICES.contains(c.name())) {
+            LazyLogging.brief("daemonkit " + c.name()); // one-shot: diagnostics look like the rest
+        }
         if (STAYING.contains(c.name())) {
             // They log anyway, and serve --user drops privileges: a binding set up after that
             // may no longer be able to read its own jar.
@@ -127,7 +133,9 @@ public final class Main {
             return c.run(rest, out, err);
         } catch (UsageException e) {
             err.println("daemonkit " + c.name() + ": " + e.getMessage());
-            err.println("usage: see daemonkit " + c.name() + " --help");
+            if (e.pointsToHelp()) {
+                err.println("usage: see daemonkit " + c.name() + " --help");
+            }
             return Command.USAGE;
         } catch (dev.daemonkit.daemon.PidfileException e) {
             err.println("daemonkit " + c.name() + ": " + e.getMessage());

@@ -84,9 +84,8 @@ final class PidsCommand implements Command {
             List<String> command = a.requireCommand();
             try {
                 Spawn.findProgram(command.getFirst());
-            } catch (PosixException e) {
-                throw new UsageException(command.getFirst() + ": " + (e.errno() == dev.daemonkit.posix.Errno.ENOENT
-                        ? "command not found" : e.getMessage()));
+            } catch (dev.daemonkit.process.ExecException e) {
+                throw UsageException.badInput(e.getMessage());
             }
             return capped(max, command, json, out, err);
         }

@@ -24,7 +24,8 @@ final class RestartCommand implements Command {
     @Override
     public String usage() {
         return """
-            usage: daemonkit restart --pidfile P [--timeout 10s] [--signal TERM] [start options] -- CMD [ARGS...]
+            usage: daemonkit restart --pidfile P [--timeout 10s] [--signal TERM] [start options]
+                                 -- CMD [ARGS...]
 
             Everything is checked first (nothing is stopped if the new command cannot start), then
             the running daemon is stopped as by 'daemonkit stop' and the command started as by

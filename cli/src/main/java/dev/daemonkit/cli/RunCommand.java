@@ -42,7 +42,8 @@ final class RunCommand implements Command {
     @Override
     public String usage() {
         return """
-            usage: daemonkit run [start options] -- CMD [ARGS...]
+            usage: daemonkit run [--pidfile P] [--log FILE] [--chdir DIR] [--umask 022] [--user U]
+                             -- CMD [ARGS...]
 
             Runs CMD in the foreground with the same set-up as start (directory, umask, log, pidfile,
             user) but without detaching: stdio is inherited unless --log is given, SIGTERM, SIGINT,
@@ -51,7 +52,7 @@ final class RunCommand implements Command {
             foreground too.
 
             options:
-            """ + DaemonArgs.OPTIONS_HELP + """
+            """ + DaemonArgs.RUN_OPTIONS_HELP + """
 
 
             exit: the command's exit status; 1 it could not be started; 2 bad usage.""";
@@ -102,9 +103,9 @@ final class RunCommand implements Command {
                 pidfile.handOver(); // the command holds the lock; a stop signals it, not us
             }
             JvmSignals.handle(FORWARDED, JvmSignals.WhenIgnored.LEAVE, s -> signalQuietly(child, s));
-            LOG.info("running {} as pid {}", command.get(0), child.pid());
+            LOG.info("started {} (pid {})", command.get(0), child.pid());
             WaitStatus status = child.waitFor();
-            LOG.info("pid {} {}", child.pid(), status);
+            LOG.info("{}", status); // "pid N exited with code C" / "pid N killed by SIGTERM"
             return status.shellExitCode();
         } finally {
             ready.close();

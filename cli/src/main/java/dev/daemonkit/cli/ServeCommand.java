@@ -48,18 +48,30 @@ final class ServeCommand implements Command {
             Serves the regular files under DIR over HTTP/1.1 (GET and HEAD, keep-alive; no directory
             listings; traversal, encoded traversal and symlinks leading out of DIR get 404/400).
             Limits: request-target 8192 bytes (else 414), 64 path segments (else 400), request head
-            16384 bytes and 100 header fields (else 431). --request-timeout: a request head must
-            arrive within it (else 408 and close; a client that sends nothing is closed), and a
-            client must take response bytes within it. --idle-timeout: a kept-alive connection
-            without a new request is closed. --max-connections: served at once, one virtual thread
-            each; more wait in the listen backlog.
-            With --pidfile it daemonizes itself with Daemon.daemonize() and returns once the port
-            is bound (readiness); stop it with 'daemonkit stop --pidfile P'. The access log goes to
-            --log (default: /dev/null when detached, stderr in the foreground).
-            --user/--group: bind first (as root, e.g. port 80), then switch to that account for good.
-            SIGTERM or SIGINT: stop accepting, let requests in flight finish (up to 5 s), exit 0.
-            SIGHUP ('daemonkit reload'): resolve --root again (a switched 'current' symlink takes effect).
-            SIGUSR1 ('daemonkit reopen-logs'): reopen --log after logrotate moved it.
+            16384 bytes and 100 header fields (else 431).
+
+            options:
+              --root DIR             the directory served (required)
+              --port N               TCP port (default 9000; 0: any free port, printed at start)
+              --bind ADDR            address to listen on (default 127.0.0.1)
+              --pidfile P            daemonize (Daemon.daemonize()) and return once the port is
+                                     bound; stop it with 'daemonkit stop --pidfile P'
+              --log FILE             the access log (default: /dev/null when detached, stderr in
+                                     the foreground)
+              --user U, --group G    bind first (as root, e.g. port 80), then switch to that
+                                     account for good
+              --prevent-core         RLIMIT_CORE 0: no core dumps
+              --max-connections N    served at once, one virtual thread each; more wait in the
+                                     listen backlog (default 512)
+              --request-timeout D    a request head must arrive within it (else 408 and close; a
+                                     client that sends nothing is closed), and a client must take
+                                     response bytes within it (default 10s)
+              --idle-timeout D       a kept-alive connection without a new request is closed
+                                     (default 5s)
+
+            signals: TERM or INT: stop accepting, let requests in flight finish (up to 5 s), exit 0.
+            HUP ('daemonkit reload'): resolve --root again (a switched 'current' symlink takes effect).
+            USR1 ('daemonkit reopen-logs'): reopen --log after logrotate moved it.
 
             exit: 0 stopped by a signal, or started (detached); 1 cannot listen (port in use...),
                   or cannot switch user; 2 bad usage (missing --root, not a directory, bad port).""";
@@ -83,7 +95,7 @@ final class ServeCommand implements Command {
         }
         Path root = Path.of(a.require("root")).toAbsolutePath();
         if (!Files.isDirectory(root)) {
-            throw new UsageException("--root " + root + " is not a directory");
+            throw UsageException.badInput("--root " + root + " is not a directory");
         }
         int port = a.integer("port", 9000, 0, 65535);
         InetAddress bind;
@@ -115,7 +127,7 @@ final class ServeCommand implements Command {
         InetSocketAddress address = new InetSocketAddress(bind, port);
         Optional<Daemon> daemon = Optional.empty();
         if (a.get("pidfile").isPresent()) {
-            DaemonOptions.Builder o = DaemonOptions.builder().pidfile(Path.of(a.get("pidfile").get()))
+            DaemonOptions.Builder o = DaemonOptions.builder().name("daemonkit serve").pidfile(Path.of(a.get("pidfile").get()))
                     .preventCore(a.flag("prevent-core"))
                     // Bound while still root, before the switch to --user: port 80 works.
                     .privilegedStep(() -> server[0] = FileServer.bind(root, address, limits));

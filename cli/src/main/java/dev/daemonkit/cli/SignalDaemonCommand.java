@@ -27,12 +27,14 @@ final class SignalDaemonCommand implements Command {
 
     static SignalDaemonCommand reload() {
         return new SignalDaemonCommand("reload", Signal.SIGHUP, "reload its configuration",
-                "daemonkit's serve and nginx reload on SIGHUP");
+                "daemonkit serve reloads on SIGHUP, as nginx does; a library daemon does what it registered\n"
+                + "with Daemon.onReload (without one, a daemonized JVM ignores SIGHUP).");
     }
 
     static SignalDaemonCommand reopenLogs() {
-        return new SignalDaemonCommand("reopen-logs", Signal.SIGUSR1, "reopen its log files (after logrotate)",
-                "daemonkit daemons and nginx reopen their logs on SIGUSR1");
+        return new SignalDaemonCommand("reopen-logs", Signal.SIGUSR1, "reopen its log files",
+                "Daemons set up by daemonkit reopen --log on SIGUSR1, as nginx does (Daemon.onReopenLogs\n"
+                + "adds more); call it from logrotate's postrotate.");
     }
 
     @Override
@@ -50,9 +52,10 @@ final class SignalDaemonCommand implements Command {
         return """
             usage: daemonkit %s --pidfile P [--force] [--exec PATH] [--user U]
 
-            Sends %s to the daemon holding the pidfile's lock (via pidfd), telling it to %s
-            (%s). A program that does not catch %s would be killed by it, so that is refused
-            unless --force. A pidfile daemonkit did not lock needs --exec and/or --user.
+            Sends %s to the daemon holding the pidfile's lock (via pidfd): %s.
+            %s
+            A program that does not catch %s would be killed by it, so that is refused (unless
+            forced). A pidfile daemonkit did not lock needs --exec and/or --user.
 
             options:
               --pidfile P          the pidfile

@@ -21,7 +21,8 @@ final class StartCommand implements Command {
     @Override
     public String usage() {
         return """
-            usage: daemonkit start --pidfile P [--log FILE] [--chdir DIR] [--umask 022] [--ready-timeout 10s] [--user U] -- CMD [ARGS...]
+            usage: daemonkit start --pidfile P [--log FILE] [--chdir DIR] [--umask 022] [--ready-timeout 10s]
+                               [--user U] [--forking] -- CMD [ARGS...]
 
             Starts CMD detached: posix_spawn in a new session, stdin from /dev/null, stdout and stderr
             appended to --log (or /dev/null), directory and umask applied, SIGHUP/SIGTTIN/SIGTTOU/SIGPIPE

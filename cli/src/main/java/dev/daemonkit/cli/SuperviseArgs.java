@@ -107,8 +107,8 @@ final class SuperviseArgs {
     static void checkProgram(List<String> command) throws UsageException {
         try {
             dev.daemonkit.process.Spawn.findProgram(command.get(0));
-        } catch (dev.daemonkit.posix.PosixException e) {
-            throw new UsageException(command.get(0) + ": command not found");
+        } catch (dev.daemonkit.process.ExecException e) {
+            throw UsageException.badInput(e.getMessage());
         }
     }
 
@@ -135,17 +135,18 @@ final class SuperviseArgs {
         if (a.get("pidfile").isPresent()) {
             Path dir = Path.of(a.get("pidfile").get()).toAbsolutePath().getParent();
             if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-                throw new UsageException("pidfile directory " + dir + (Files.isDirectory(dir) ? " is not writable"
+                throw UsageException.badInput("pidfile directory " + dir + (Files.isDirectory(dir) ? " is not writable"
                         : " does not exist"));
             }
         }
         Optional<Path> control = controlPath(a);
         if (control.isPresent() && !Files.isDirectory(control.get().getParent())) {
-            throw new UsageException("control socket directory " + control.get().getParent() + " does not exist");
+            throw UsageException.badInput("control socket directory " + control.get().getParent() + " does not exist");
         }
         Optional<Daemon> daemon = Optional.empty();
         if (a.get("pidfile").isPresent()) {
-            DaemonOptions.Builder o = DaemonOptions.builder().pidfile(Path.of(a.get("pidfile").get()));
+            DaemonOptions.Builder o = DaemonOptions.builder().name("daemonkit " + a.commandName())
+                    .pidfile(Path.of(a.get("pidfile").get()));
             a.get("log").ifPresent(l -> o.log(Path.of(l)));
             // The supervisor forwards HUP/USR1/USR2 to its programs, so it must not ignore them.
             o.ignoredSignals(Set.of(Signal.SIGPIPE, Signal.SIGTTIN, Signal.SIGTTOU));

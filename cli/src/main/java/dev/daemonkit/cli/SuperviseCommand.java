@@ -63,9 +63,9 @@ final class SuperviseCommand implements Command {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             } catch (java.nio.file.NoSuchFileException e) {
-                throw new UsageException("config file " + e.getFile() + " does not exist");
+                throw UsageException.badInput("config file " + e.getFile() + " does not exist");
             } catch (IOException e) {
-                throw new UsageException("cannot read config: " + e.getMessage());
+                throw UsageException.badInput("cannot read config: " + e.getMessage());
             }
             for (ProgramSpec s : specs) {
                 SuperviseArgs.checkProgram(s.command());
@@ -74,7 +74,7 @@ final class SuperviseCommand implements Command {
         } else {
             List<String> command = a.requireCommand();
             SuperviseArgs.checkProgram(command);
-            String name = Path.of(command.get(0)).getFileName().toString();
+            String name = command.get(0).substring(command.get(0).lastIndexOf('/') + 1);
             specs = List.of(SuperviseArgs.program(a, ProgramSpec.builder(name, command)));
             mode = Supervisor.Mode.UNTIL_ALL_DONE;
         }

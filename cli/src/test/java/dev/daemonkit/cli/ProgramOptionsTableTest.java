@@ -108,7 +108,7 @@ class ProgramOptionsTableTest {
         assertTrue(help.matches("(?s).*--stop-timeout D +then SIGKILL \\(default 10s\\).*"), help);
         assertTrue(help.contains("stop_timeout (stopwaitsecs)"), help);
         String prefork = new PreforkCommand().usage();
-        assertTrue(prefork.matches("(?s).*--restart P .*\\(default always\\).*"), "prefork's own default: " + prefork);
+        assertTrue(prefork.matches("(?s).*--restart P .*?\\(default\\s+always\\).*"), "prefork's own default: " + prefork);
         assertTrue(!prefork.contains("--numprocs"), "prefork's copies are --workers");
     }
 

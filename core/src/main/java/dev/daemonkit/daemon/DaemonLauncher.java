@@ -1,12 +1,12 @@
 package dev.daemonkit.daemon;
 
-import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ChildProcess;
+import dev.daemonkit.process.ExecException;
 import dev.daemonkit.process.Spawn;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,10 +74,9 @@ public final class DaemonLauncher {
             throw new IllegalArgumentException("no command to start");
         }
         try {
-            Spawn.findProgram(command.get(0));
-        } catch (PosixException e) {
-            throw new IllegalArgumentException(command.get(0) + ": "
-                    + (e.errno() == Errno.ENOENT ? "command not found" : e.errnoName() + " " + e.getMessage()));
+            Spawn.findProgram(Spawn.anchorProgram(command).get(0));
+        } catch (ExecException e) {
+            throw new IllegalArgumentException(e.getMessage()); // "x: command not found", "x: is a directory"...
         }
         if (!Files.isDirectory(o.workingDirectory())) {
             throw new IllegalArgumentException("working directory " + o.workingDirectory() + " does not exist");
@@ -149,6 +148,7 @@ public final class DaemonLauncher {
      */
     public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Duration grace,
             boolean waitReady, boolean relaunch) throws IOException, InterruptedException {
+        command = Spawn.anchorProgram(command); // ./run.sh: in the launch directory, not the daemon's "/"
         Pidfile pidfile = null;
         if (o.pidfile() != null) {
             try {
@@ -207,6 +207,7 @@ public final class DaemonLauncher {
      *                              (or a foreign) pid in time; nothing it started is left running
      */
     public static Outcome startForking(DaemonOptions o, List<String> command) throws IOException, InterruptedException {
+        command = Spawn.anchorProgram(command);
         Path pidfile = o.pidfile();
         switch (Resolved.of(pidfile, Identity.none(), false)) {
             case Resolved.Recorded r -> {

@@ -62,6 +62,7 @@ public final class DaemonOptions {
     private final String markerVariable;
     private final Map<String, String> environment;
     private final PrivilegedStep privilegedStep;
+    private final String name;
 
     private DaemonOptions(Builder b) {
         this.pidfile = b.pidfile;
@@ -80,6 +81,7 @@ public final class DaemonOptions {
         this.markerVariable = Objects.requireNonNull(b.markerVariable, "markerVariable");
         this.environment = Map.copyOf(b.environment);
         this.privilegedStep = b.privilegedStep;
+        this.name = b.name;
         if (umask < 0 || umask > 0777) {
             throw new IllegalArgumentException("umask must be 000..777 (octal)");
         }
@@ -87,6 +89,14 @@ public final class DaemonOptions {
 
     public Path pidfile() {
         return pidfile;
+    }
+
+    /**
+     * How the launching process names the program in what it prints: its errors go to stderr as
+     * {@code NAME: message} (just the message when no name is set, the default).
+     */
+    public java.util.Optional<String> name() {
+        return java.util.Optional.ofNullable(name);
     }
 
     public Path workingDirectory() {
@@ -182,6 +192,13 @@ public final class DaemonOptions {
         private String markerVariable = DEFAULT_MARKER;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private PrivilegedStep privilegedStep;
+        private String name;
+
+        /** See {@link DaemonOptions#name()}. */
+        public Builder name(String n) {
+            name = n;
+            return this;
+        }
 
         /** Code to run while still root, before the switch to {@link #user(String)}. */
         public Builder privilegedStep(PrivilegedStep step) {

@@ -307,7 +307,7 @@ public final class Pidfile implements AutoCloseable {
         for (int i = 0; i < 100; i++) {
             switch (removeStale(pidfile, file)) {
                 case REMOVED -> {
-                    LOG.info("removed stale pidfile {}", pidfile);
+                    LOG.debug("removed stale pidfile {}", pidfile); // the caller reports it, once
                     return true;
                 }
                 case GONE, NOT_STALE -> {

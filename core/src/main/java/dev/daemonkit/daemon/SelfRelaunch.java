@@ -1,17 +1,14 @@
 package dev.daemonkit.daemon;
 
+import dev.daemonkit.posix.ByteStrings;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.process.Spawn;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The launching stages of {@link Daemon#daemonize}: the JVM the user started re-launches itself
@@ -20,7 +17,6 @@ import org.slf4j.LoggerFactory;
  * first re-launched JVM only spawns the second outside session leadership and exits.
  */
 final class SelfRelaunch {
-    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
     private SelfRelaunch() {
     }
@@ -34,17 +30,18 @@ final class SelfRelaunch {
             String stage = o.doubleFork() ? "1" : "2";
             DaemonLauncher.Outcome out = DaemonLauncher.start(o, self, Map.of(o.markerVariable(), stage),
                     o.readyTimeout(), true, true);
+            // Results on stdout, as `daemonkit start` prints them.
             switch (out) {
-                case DaemonLauncher.Outcome.Started s -> LOG.info("daemon started (pid {})", s.pid());
-                case DaemonLauncher.Outcome.AlreadyRunning a -> LOG.info("already running{}",
-                        a.pid().map(p -> " (pid " + p + ")").orElse(""));
+                case DaemonLauncher.Outcome.Started s -> System.out.println("started (pid " + s.pid() + ")");
+                case DaemonLauncher.Outcome.AlreadyRunning a -> System.out.println("already running"
+                        + a.pid().map(p -> " (pid " + p + ")").orElse(""));
             }
             exit = 0;
         } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
+            System.err.println(o.name().map(n -> n + ": ").orElse("") + e.getMessage());
             exit = 2; // bad input found by the checks: nothing was started
         } catch (IOException e) {
-            System.err.println(e.getMessage());
+            System.err.println(o.name().map(n -> n + ": ").orElse("") + e.getMessage());
             exit = e instanceof PidfileException pe && pe.badInput() ? 2 : 1;
         } catch (InterruptedException e) {
             exit = 1;
@@ -58,8 +55,10 @@ final class SelfRelaunch {
     /** The java binary and this JVM's arguments: /proc/self/exe and /proc/self/cmdline. */
     static List<String> ownCommandLine() throws IOException {
         String exe = Files.readSymbolicLink(Path.of("/proc/self/exe")).toString();
-        byte[] raw = Files.readAllBytes(Path.of("/proc/self/cmdline"));
-        List<String> args = new ArrayList<>(Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0")));
+        List<String> args = new ArrayList<>();
+        for (byte[] arg : ByteStrings.cmdline(Path.of("/proc/self/cmdline"))) {
+            args.add(ByteStrings.decode(arg)); // byte-exact: an argument need not be UTF-8
+        }
         args.set(0, exe);
         return args;
     }

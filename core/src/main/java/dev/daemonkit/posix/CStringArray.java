@@ -1,5 +1,6 @@
 package dev.daemonkit.posix;
 
+import dev.daemonkit.internal.libc.CString;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.Arena;
@@ -20,42 +21,15 @@ public final class CStringArray {
     }
 
     /**
-     * Copies {@code strings} (UTF-8, none containing NUL) into {@code arena}.
+     * Copies {@code strings} (UTF-8, none containing NUL) into {@code arena}; bytes that are not
+     * UTF-8, carried as {@link ByteStrings} escapes, are passed as the bytes they stand for.
      *
      * @throws IllegalArgumentException for a string containing a NUL byte
      */
     public static CStringArray of(Arena arena, List<String> strings) {
         MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) {
-            String s = strings.get(i);
-            if (s.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("a C string cannot contain a NUL byte: " + s.replace("\0", "\\0"));
-            }
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(s));
-        }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
-        return new CStringArray(array, strings.size());
-    }
-
-    /**
-     * Copies raw byte strings (e.g. arguments read byte-exact from /proc/self/cmdline, which need
-     * not be valid UTF-8) into {@code arena}, each NUL-terminated.
-     *
-     * @throws IllegalArgumentException for a string containing a NUL byte
-     */
-    public static CStringArray ofBytes(Arena arena, List<byte[]> strings) {
-        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
-        for (int i = 0; i < strings.size(); i++) {
-            byte[] s = strings.get(i);
-            MemorySegment c = arena.allocate(s.length + 1L);
-            for (int j = 0; j < s.length; j++) {
-                if (s[j] == 0) {
-                    throw new IllegalArgumentException("a C string cannot contain a NUL byte (argument " + i + ")");
-                }
-            }
-            MemorySegment.copy(s, 0, c, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, s.length);
-            c.set(java.lang.foreign.ValueLayout.JAVA_BYTE, s.length, (byte) 0);
-            array.setAtIndex(ADDRESS, i, c);
+            array.setAtIndex(ADDRESS, i, CString.of(arena, strings.get(i)));
         }
         array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
         return new CStringArray(array, strings.size());

@@ -1,6 +1,7 @@
 package dev.daemonkit.posix;
 
 import dev.daemonkit.internal.libc.Abi;
+import dev.daemonkit.internal.libc.CString;
 import dev.daemonkit.internal.libc.SpawnCalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,7 +30,7 @@ public final class FileActions implements AutoCloseable {
     /** open(path, oflag, mode) onto descriptor {@code fd} in the child. */
     public FileActions addOpen(int fd, String path, int oflag, int mode) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
-            SpawnCalls.posix_spawn_file_actions_addopen(fa, fd, a.allocateFrom(path), path, oflag, mode);
+            SpawnCalls.posix_spawn_file_actions_addopen(fa, fd, CString.of(a, path), path, oflag, mode);
         }
         return this;
     }
@@ -54,7 +55,7 @@ public final class FileActions implements AutoCloseable {
     /** chdir(dir) in the child (glibc 2.29+). */
     public FileActions addChdir(String dir) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
-            SpawnCalls.posix_spawn_file_actions_addchdir_np(fa, a.allocateFrom(dir), dir);
+            SpawnCalls.posix_spawn_file_actions_addchdir_np(fa, CString.of(a, dir), dir);
         }
         return this;
     }

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.internal.libc.Abi;
+import dev.daemonkit.internal.libc.CString;
 import dev.daemonkit.internal.libc.Forks;
 import dev.daemonkit.internal.libc.Ids;
 import dev.daemonkit.internal.libc.Native;
@@ -302,7 +303,7 @@ public final class Posix {
     public static int spawn(String program, String path, FileActions fileActions, SpawnAttr attr, CStringArray argv,
             CStringArray envp) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
-            return SpawnCalls.posix_spawn(program, a.allocateFrom(path), fileActions.segment(), attr.segment(),
+            return SpawnCalls.posix_spawn(program, CString.of(a, path), fileActions.segment(), attr.segment(),
                     argv.segment(), envp.segment(), SPAWNED_PID.get());
         }
     }

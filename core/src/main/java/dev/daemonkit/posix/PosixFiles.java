@@ -116,6 +116,14 @@ public final class PosixFiles {
         return stat(Abi.AT_FDCWD, path.toString(), 0, "stat(" + path + ")");
     }
 
+    /**
+     * stat(2) of a path given as a string, which may carry bytes that are not UTF-8 (see
+     * {@link ByteStrings}) and so cannot be a {@link Path}.
+     */
+    public static FileStat stat(String path) throws PosixException {
+        return stat(Abi.AT_FDCWD, path, 0, "stat(" + path + ")");
+    }
+
     private static FileStat stat(int dirfd, String path, int flags, String call) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(Abi.STATX_SIZE, 8);

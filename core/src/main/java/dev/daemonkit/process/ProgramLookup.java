@@ -1,7 +1,11 @@
 package dev.daemonkit.process;
 
+import dev.daemonkit.posix.ByteStrings;
 import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.FileStat;
+import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,16 +31,22 @@ final class ProgramLookup {
      */
     static String resolve(String program, boolean searchPath, Path directory, String pathVariable) throws ExecException {
         if (program.contains("/") || !searchPath) {
+            if (ByteStrings.hasRawBytes(program)) { // not a Path: joined as a string
+                String base = (directory != null ? directory : Path.of("")).toAbsolutePath().toString();
+                return program.startsWith("/") ? program : base + "/" + program;
+            }
             Path p = directory != null ? directory.toAbsolutePath().resolve(program) : Path.of(program).toAbsolutePath();
             return p.toString();
         }
         String path = pathVariable == null || pathVariable.isEmpty() ? "/usr/local/bin:/usr/bin:/bin" : pathVariable;
         boolean sawNonExecutable = false;
         for (String dir : path.split(File.pathSeparator, -1)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
-            if (Files.isRegularFile(candidate)) {
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toAbsolutePath().toString();
+            String base = dir.startsWith("/") ? dir : Path.of(dir).toAbsolutePath().toString(); // "" is "."
+            String candidate = base + "/" + program;
+            FileStat st = stat(candidate);
+            if (st != null && st.isRegular()) {
+                if (isExecutable(candidate, st)) {
+                    return candidate;
                 }
                 sawNonExecutable = true;
             }
@@ -47,25 +57,52 @@ final class ProgramLookup {
     }
 
     /** Checks a program file the way the exec will, without running it; null when it looks runnable. */
-    static ExecException check(String program, Path file) {
-        if (!Files.exists(file)) {
-            return Files.isSymbolicLink(file) ? new ExecException(program, "is a dangling symbolic link", Errno.ENOENT)
+    static ExecException check(String program, String file) {
+        FileStat st = stat(file);
+        if (st == null) {
+            return !ByteStrings.hasRawBytes(file) && Files.isSymbolicLink(Path.of(file))
+                    ? new ExecException(program, "is a dangling symbolic link", Errno.ENOENT)
                     : new ExecException(program, "no such file", Errno.ENOENT);
         }
-        if (Files.isDirectory(file)) {
+        if (st.type() == FileStat.Type.DIRECTORY) {
             return new ExecException(program, "is a directory", Errno.EACCES);
         }
-        if (!Files.isExecutable(file)) {
+        if (!isExecutable(file, st)) {
             return new ExecException(program, "is not executable (chmod +x " + program + "?)", Errno.EACCES);
         }
-        return interpreterProblem(program, file);
+        return ByteStrings.hasRawBytes(file) ? null : interpreterProblem(program, Path.of(file));
+    }
+
+    /** stat(2) of a path that may carry raw bytes; null when there is nothing (or nothing we may see). */
+    private static FileStat stat(String path) {
+        try {
+            return PosixFiles.stat(path);
+        } catch (PosixException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether we may execute it: access(2) through the JDK for an ordinary path; for one with raw
+     * bytes (no Path), the permission bits as the kernel reads them for our effective ids.
+     */
+    private static boolean isExecutable(String path, FileStat st) {
+        if (!ByteStrings.hasRawBytes(path)) {
+            return Files.isExecutable(Path.of(path));
+        }
+        int mode = st.permissions();
+        int euid = Posix.geteuid();
+        if (euid == 0) {
+            return (mode & 0111) != 0;
+        }
+        return euid == st.uid() ? (mode & 0100) != 0 : Posix.getegid() == st.gid() ? (mode & 0010) != 0 : (mode & 0001) != 0;
     }
 
     /**
      * Explains a failed posix_spawn of {@code file}: the program, its {@code #!} interpreter, or
      * an unknown format; the original failure when nothing better can be said.
      */
-    static PosixException explain(String program, Path file, PosixException failure) {
+    static PosixException explain(String program, String file, PosixException failure) {
         ExecException e = check(program, file);
         if (e != null) {
             return e;

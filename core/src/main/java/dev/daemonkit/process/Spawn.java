@@ -294,7 +294,7 @@ public final class Spawn {
                         pid = umask == null ? Posix.spawn(command.get(0), path, fa, attr, argv, envp)
                                 : PosixFiles.withUmask(umask, () -> Posix.spawn(command.get(0), path, fa, attr, argv, envp));
                     } catch (PosixException e) {
-                        throw explain(Path.of(path), e);
+                        throw explain(path, e);
                     }
                     ChildProcess child = ChildProcess.started(pid, command, r, parentEnds);
                     started = true;
@@ -324,7 +324,7 @@ public final class Spawn {
      * posix_spawn failed: the errno (ENOENT, EACCES, ENOTDIR, ENOEXEC…) may come from the working
      * directory, a redirect file or the exec. These checks, kept off the fast path, name which one.
      */
-    private PosixException explain(Path program, PosixException failure) {
+    private PosixException explain(String program, PosixException failure) {
         if (directory != null && !Files.isDirectory(directory)) {
             return PosixException.of("chdir(" + directory + ") for the child",
                     Files.exists(directory) ? Errno.ENOTDIR : Errno.ENOENT);
@@ -344,15 +344,38 @@ public final class Spawn {
     }
 
     /**
+     * {@code command} with its program made absolute when it is a relative path with a slash
+     * ({@code ./run.sh}, {@code bin/app}), against this process's directory: so it means what the
+     * user typed, whatever directory the child is started in (a daemon's is "/"). Bare names (looked
+     * up in PATH) and absolute paths are left alone, and so are the arguments.
+     */
+    public static List<String> anchorProgram(List<String> command) {
+        if (command.isEmpty()) {
+            return command;
+        }
+        String program = command.get(0);
+        if (!program.contains("/") || program.startsWith("/")) {
+            return command;
+        }
+        List<String> anchored = new ArrayList<>(command);
+        String relative = program;
+        while (relative.startsWith("./")) {
+            relative = relative.substring(2);
+        }
+        anchored.set(0, Path.of("").toAbsolutePath() + "/" + relative);
+        return List.copyOf(anchored);
+    }
+
+    /**
      * Finds a program as a shell would: a name with a slash must exist and be executable; a bare
      * name is searched in this process's PATH.
      *
      * @return the path that would be executed
      * @throws ExecException "command not found", "is a directory", "is not executable", "bad interpreter"
      */
-    public static String findProgram(String program) throws PosixException {
+    public static String findProgram(String program) throws ExecException {
         String path = ProgramLookup.resolve(program, true, null, System.getenv("PATH"));
-        ExecException problem = ProgramLookup.check(program, Path.of(path));
+        ExecException problem = ProgramLookup.check(program, path);
         if (problem != null) {
             throw problem;
         }

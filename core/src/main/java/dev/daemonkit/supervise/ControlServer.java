@@ -3,9 +3,7 @@ package dev.daemonkit.supervise;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -19,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +34,16 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Supervisor supervisor;
     private final Thread acceptor;
+    private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
+
+    /** How long a client may take to send its request line. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** Longest request line (the longest real one is a few dozen bytes). */
+    static final int MAX_REQUEST = 4096;
+    /** Connections served at once; more are answered "busy" and closed. */
+    static final int MAX_CONNECTIONS = 16;
+    /** The reply when all slots are taken; clients retry on it. */
+    static final String BUSY = "ERROR busy: too many control connections\n";
 
     /**
      * Binds the socket (a stale socket file left by a dead supervisor is replaced).
@@ -63,21 +72,59 @@ public final class ControlServer implements AutoCloseable {
 
     private void acceptLoop() {
         while (server.isOpen()) {
-            try (SocketChannel ch = server.accept()) {
-                BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
-                String line = in.readLine();
-                String reply = line == null ? "ERROR empty request\n" : handle(line.trim());
-                OutputStream out = Channels.newOutputStream(ch);
-                out.write(reply.getBytes(StandardCharsets.UTF_8));
-                out.flush();
+            SocketChannel ch;
+            try {
+                ch = server.accept();
             } catch (IOException e) {
                 if (server.isOpen()) {
-                    LOG.debug("control connection: {}", e.getMessage());
+                    LOG.debug("control socket accept: {}", e.getMessage());
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("control request failed", e);
+                continue;
             }
+            if (!connections.tryAcquire()) {
+                reject(ch); // a flood of idle clients cannot keep the owner out for long
+                continue;
+            }
+            Thread.ofVirtual().name("control-connection").start(() -> {
+                try {
+                    serve(ch);
+                } finally {
+                    connections.release();
+                }
+            });
         }
+    }
+
+    /**
+     * One request: its line must arrive within {@link #REQUEST_TIMEOUT} and be at most
+     * {@link #MAX_REQUEST} bytes, so that a client that connects and says nothing (or too much)
+     * holds one of {@link #MAX_CONNECTIONS} slots for a few seconds, not the supervisor.
+     */
+    private void serve(SocketChannel ch) {
+        try (ch; Deadline d = Deadline.closing(ch, REQUEST_TIMEOUT)) {
+            String line = RequestLine.read(ch, MAX_REQUEST);
+            d.cancel(); // the request may take its time (a restart waits for the stop)
+            String reply = line == null ? "ERROR empty request\n" : handle(line.trim());
+            OutputStream out = Channels.newOutputStream(ch);
+            out.write(reply.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            LOG.debug("control connection: {}", e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("control request failed", e);
+        }
+    }
+
+    /** "busy", read only after the client's request has been read (else it would see a reset). */
+    private static void reject(SocketChannel ch) {
+        Thread.ofVirtual().name("control-busy").start(() -> {
+            try (ch; Deadline d = Deadline.closing(ch, Duration.ofSeconds(1))) {
+                RequestLine.read(ch, MAX_REQUEST);
+                ch.write(java.nio.ByteBuffer.wrap(BUSY.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                LOG.debug("control connection rejected: {}", e.toString());
+            }
+        });
     }
 
     String handle(String request) {

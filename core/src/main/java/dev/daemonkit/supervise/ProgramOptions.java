@@ -36,7 +36,7 @@ public final class ProgramOptions {
 
     private static final List<ProgramOption> ALL = List.of(
             ProgramOption.of("restart", RESTART, ProgramSpec.Builder::restart, ProgramSpec::restart,
-                    "always | on-failure | never: after an exit from RUNNING", "autorestart"),
+                    "always, on-failure or never after an exit from RUNNING", "autorestart"),
             ProgramOption.of("exit-codes", EXIT_CODES, ProgramSpec.Builder::exitCodes, ProgramSpec::exitCodes,
                     "exit codes that count as success, e.g. 0,2", "exitcodes"),
             ProgramOption.of("start-seconds", DURATION, ProgramSpec.Builder::startSeconds, ProgramSpec::startSeconds,
@@ -54,7 +54,7 @@ public final class ProgramOptions {
             ProgramOption.of("map-signal", SIGNAL_MAP, (b, m) -> m.forEach(b::mapSignal), ProgramSpec::signalMap,
                     "forward signal FROM as TO, e.g. TERM:QUIT (dumb-init -r)", "signal_map"),
             ProgramOption.of("pdeathsig", SIGNAL, ProgramSpec.Builder::parentDeathSignal, ProgramSpec::parentDeathSignal,
-                    "it gets SIG if the supervisor dies, even by SIGKILL (PR_SET_PDEATHSIG via setpriv)"),
+                    "it gets SIG if the supervisor dies, even by SIGKILL (PR_SET_PDEATHSIG)"),
             ProgramOption.of("numprocs", count(1, 1000), ProgramSpec.Builder::numprocs, ProgramSpec::numprocs,
                     "copies to run, named NAME:0, NAME:1..."),
             ProgramOption.of("env", ENVIRONMENT, (b, m) -> m.forEach(b::env), ProgramSpec::environment,
@@ -103,8 +103,26 @@ public final class ProgramOptions {
         return options.stream().map(o -> {
             String left = "--" + o.flag() + o.metavar().map(m -> " " + m).orElse("");
             String dflt = o.valueIn(defaults).map(v -> " (default " + v + ")").orElse("");
-            return String.format("  %-24s %s%s%s", left, o.help(), dflt, o.repeatable() ? " (repeatable)" : "");
+            return wrap(String.format("  %-24s ", left), o.help() + dflt + (o.repeatable() ? " (repeatable)" : ""));
         }).collect(Collectors.joining("\n"));
+    }
+
+    /** {@code text} after {@code head}, wrapped at 96 columns with continuation lines under the text. */
+    private static String wrap(String head, String text) {
+        StringBuilder sb = new StringBuilder(head);
+        int column = head.length();
+        for (String word : text.split(" ")) {
+            if (column > head.length() && column + 1 + word.length() > 96) {
+                sb.append('\n').append(" ".repeat(head.length()));
+                column = head.length();
+            } else if (column > head.length()) {
+                sb.append(' ');
+                column++;
+            }
+            sb.append(word);
+            column += word.length();
+        }
+        return sb.toString();
     }
 
     /** The config keys that have other spellings, each with them: {@code start_seconds (startsecs)}. */

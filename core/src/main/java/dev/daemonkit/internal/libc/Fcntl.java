@@ -32,7 +32,7 @@ public final class Fcntl {
     public static int open(String path, int flags, int mode) throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            return Native.check((int) open.H.invokeExact(c, a.allocateFrom(path), flags, mode), c, "open", path);
+            return Native.check((int) open.H.invokeExact(c, CString.of(a, path), flags, mode), c, "open", path);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -38,7 +38,7 @@ public final class Stat {
             throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            if ((int) statx.H.invokeExact(c, dirfd, a.allocateFrom(path), flags, mask, buf) == -1) {
+            if ((int) statx.H.invokeExact(c, dirfd, CString.of(a, path), flags, mask, buf) == -1) {
                 throw Native.error(call, Native.errno(c));
             }
         } catch (Throwable t) {

@@ -140,7 +140,7 @@ public final class Unistd {
     public static void chdir(String path) throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            Native.check((int) chdir.H.invokeExact(c, a.allocateFrom(path)), c, "chdir", path);
+            Native.check((int) chdir.H.invokeExact(c, CString.of(a, path)), c, "chdir", path);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -218,7 +218,7 @@ public final class Unistd {
     public static void unlink(String path) throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            Native.check((int) unlink.H.invokeExact(c, a.allocateFrom(path)), c, "unlink", path);
+            Native.check((int) unlink.H.invokeExact(c, CString.of(a, path)), c, "unlink", path);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -1,0 +1,167 @@
+package dev.daemonkit.cli;
+
+import static dev.daemonkit.testkit.Processes.eventually;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Processes;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 19, as a newcomer meets it: a relative command, arguments that are not UTF-8, one way of
+ * printing results and diagnostics, help texts that line up, a control socket that idle clients
+ * cannot block.
+ */
+class NewcomerCliTest {
+    @TempDir
+    Path dir;
+    private final List<Long> toKill = new ArrayList<>();
+    private final List<Path> pidfiles = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        Processes.stopAll(pidfiles, toKill);
+    }
+
+    private Path script(String name, String body) throws Exception {
+        Path s = dir.resolve(name);
+        Files.writeString(s, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return s;
+    }
+
+    @Test
+    void aRelativeCommandMeansTheFileInTheLaunchDirectory() throws Exception {
+        script("run.sh", "echo \"$0\" > " + dir.resolve("ran") + "\nexec sleep 300");
+        Path pidfile = dir.resolve("rel.pid");
+        pidfiles.add(pidfile);
+        // Launched in dir, as a user typing ./run.sh there; the daemon itself starts in /.
+        Cli.Result r = Cli.run(dir, "start", "--pidfile", "rel.pid", "--", "./run.sh");
+        assertEquals(0, r.exitCode(), r.all());
+        assertTrue(r.stdout().startsWith("started (pid "), r.all());
+        assertTrue(eventually(Duration.ofSeconds(5), () -> Files.exists(dir.resolve("ran"))));
+        assertEquals(dir.resolve("run.sh").toString(), Files.readString(dir.resolve("ran")).strip());
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+    }
+
+    /**
+     * Bytes that are not UTF-8 (Latin-1 é, a lone 0xff) in an argument and in the program's own
+     * name reach the program unchanged. The CLI is launched through sh so that the bytes are
+     * really on its command line: a ProcessBuilder would already have turned them into '?'.
+     */
+    @Test
+    void argumentsThatAreNotUtf8ArePassedByteExact() throws Exception {
+        byte[] name = {'p', (byte) 0xe9, 'r', 'e'};
+        byte[] arg = {'a', (byte) 0xe9, 'b', (byte) 0xff};
+        String body = "printf '%s' \"$1\" > " + dir.resolve("arg") + "\nprintf '%s' \"$0\" > " + dir.resolve("name");
+        script("placeholder", body); // renamed to the raw name by the shell: a Java Path cannot hold it
+        String cli = String.join(" ", Cli.command().stream().map(NewcomerCliTest::quote).toList());
+        String sh = "cd " + quote(dir.toString()) + " && mv placeholder \"$(printf 'p\\351re')\" && "
+                + "exec " + cli + " run -- \"./$(printf 'p\\351re')\" \"$(printf 'a\\351b\\377')\" "
+                + "2> " + quote(dir.resolve("err").toString());
+        Cli.Result r = Cli.exec(new ProcessBuilder("/bin/sh", "-c", sh), Duration.ofSeconds(60));
+        assertEquals(0, r.exitCode(), r.all() + Files.readString(dir.resolve("err")));
+        assertArrayEquals(arg, Files.readAllBytes(dir.resolve("arg")));
+        byte[] ran = Files.readAllBytes(dir.resolve("name"));
+        byte[] expected = (dir + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] full = new byte[expected.length + name.length];
+        System.arraycopy(expected, 0, full, 0, expected.length);
+        System.arraycopy(name, 0, full, expected.length, name.length);
+        assertArrayEquals(full, ran, "the program's own path, byte for byte");
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    @Test
+    void resultsGoToStdoutAndDiagnosticsCarryTheCommandName() throws Exception {
+        // run: one line per event, the command named, no timestamp, the pid once.
+        Cli.Result run = Cli.run("run", "--", "sh", "-c", "exit 3");
+        assertEquals(3, run.exitCode(), run.all());
+        assertTrue(run.stderr().lines().anyMatch(l -> l.matches("daemonkit run: pid \\d+ exited with code 3")), run.all());
+        assertFalse(run.stderr().contains("[INFO]"), run.all());
+
+        // stop on a stale pidfile: the result once, on stdout; nothing on stderr.
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path stale = dir.resolve("stale.pid");
+        Files.writeString(stale, gone.pid() + "\n");
+        Cli.Result stop = Cli.run("stop", "--pidfile", stale.toString());
+        assertEquals(0, stop.exitCode(), stop.all());
+        assertEquals("not running (removed stale pidfile " + stale + ")", stop.stdout().strip(), stop.all());
+        assertEquals("", stop.stderr(), stop.all());
+
+        // a detaching service reports like start: "started (pid N)" on stdout, no log line.
+        Files.createDirectories(dir.resolve("www"));
+        Path pidfile = dir.resolve("serve.pid");
+        pidfiles.add(pidfile);
+        Cli.Result serve = Cli.run("serve", "--root", dir.resolve("www").toString(), "--port",
+                Integer.toString(Processes.freeLoopbackPort()), "--pidfile", pidfile.toString());
+        assertEquals(0, serve.exitCode(), serve.all());
+        long pid = Processes.readPid(pidfile).orElseThrow();
+        assertEquals("started (pid " + pid + ")", serve.stdout().strip(), serve.all());
+        assertEquals("", serve.stderr(), serve.all());
+
+        // a file that holds no pid: status 4, saying so.
+        Path garbage = dir.resolve("garbage.pid");
+        Files.writeString(garbage, "hello\n");
+        Cli.Result status = Cli.run("status", "--pidfile", garbage.toString());
+        assertEquals(4, status.exitCode(), status.all());
+        assertTrue(status.all().contains("not a pid"), status.all());
+    }
+
+    @Test
+    void everyHelpTextLinesUpAndFitsATerminal() throws Exception {
+        for (String command : Main.commands().keySet()) {
+            Cli.Result r = Cli.run(command, "--help");
+            assertEquals(0, r.exitCode(), command + ": " + r.all());
+            for (String line : r.stdout().lines().toList()) {
+                assertFalse(line.startsWith("--"), command + ": option line not indented: " + line);
+                assertTrue(line.length() <= 100, command + ": line of " + line.length() + " characters: " + line);
+            }
+        }
+        String run = Cli.run("run", "--help").stdout();
+        assertFalse(run.contains("--grace") || run.contains("--forking"), "run lists start-up options it does not take");
+        assertFalse(Cli.run("reopen-logs", "--help").stdout().contains("onReload"));
+    }
+
+    @Test
+    void idleControlClientsDoNotBlockCtl() throws Exception {
+        Path pidfile = dir.resolve("sv.pid");
+        pidfiles.add(pidfile);
+        Cli.Result up = Cli.run("supervise", "--pidfile", pidfile.toString(), "--log", dir.resolve("sv.log").toString(),
+                "--", "sleep", "300");
+        assertEquals(0, up.exitCode(), up.all());
+        Path socket = dir.resolve("sv.sock");
+        List<SocketChannel> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 24; i++) { // more than the supervisor serves at once
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                idle.add(ch);
+            }
+            Cli.Result status = Cli.run("ctl", "--pidfile", pidfile.toString(), "--timeout", "30s", "status");
+            assertEquals(0, status.exitCode(), status.all());
+            assertTrue(status.stdout().contains("RUNNING"), status.all());
+        } finally {
+            for (SocketChannel ch : idle) {
+                ch.close();
+            }
+        }
+    }
+}
