@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.daemonkit.process.ProcessTable;
 import dev.daemonkit.testkit.Cli;
 import dev.daemonkit.testkit.Processes;
+import dev.daemonkit.testkit.Scripts;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,10 +35,7 @@ class ForkingCliTest {
 
     /** A daemon in the nginx manner: fork, setsid, write the pidfile, parent exits 0. */
     private Path forkingScript(String name, String body) throws Exception {
-        Path script = dir.resolve(name);
-        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return script;
+        return Scripts.executable(dir, name, body);
     }
 
     @Test

@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.testkit.Cli;
 import dev.daemonkit.testkit.Processes;
+import dev.daemonkit.testkit.Scripts;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,10 +38,7 @@ class NewcomerCliTest {
     }
 
     private Path script(String name, String body) throws Exception {
-        Path s = dir.resolve(name);
-        Files.writeString(s, "#!/bin/sh\n" + body + "\n");
-        Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return s;
+        return Scripts.executable(dir, name, body);
     }
 
     @Test

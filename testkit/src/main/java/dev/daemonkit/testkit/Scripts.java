@@ -1,0 +1,20 @@
+package dev.daemonkit.testkit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Small shell scripts that tests run as programs. */
+public final class Scripts {
+    private Scripts() {
+    }
+
+    /** Writes {@code #!/bin/sh} + {@code body} to {@code dir/name}, mode 0755, and returns its path. */
+    public static Path executable(Path dir, String name, String body) throws IOException {
+        Path script = dir.resolve(name);
+        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+}
