@@ -52,7 +52,7 @@ final class PsCommand implements Command {
                 kids = kids.stream().filter(ProcessInfo::isZombie).toList();
             }
             table(out, kids);
-            out.println(kids.size() + " " + (a.flag("zombies") ? "zombie " : "") + "children of pid " + pid);
+            out.println(kids.size() + " " + (a.flag("zombies") ? "zombie " : "") + (kids.size() == 1 ? "child" : "children") + " of pid " + pid);
         } else if (a.flag("zombies")) {
             List<ProcessTable.Zombie> zs = ProcessTable.zombies();
             out.printf("%7s %7s %-5s %-24s %s%n", "PID", "PPID", "STAT", "ZOMBIE", "PARENT (has not reaped it)");
