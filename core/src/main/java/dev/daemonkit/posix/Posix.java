@@ -203,6 +203,14 @@ public final class Posix {
         return waitid(Abi.P_PID, pid, pid, options);
     }
 
+    /**
+     * waitid(P_ALL, 0, WEXITED | options): any child. With WNOWAIT it only looks (the child stays a
+     * zombie), which is how a reaper finds out which child ended without stealing anyone's status.
+     */
+    public static WaitStatus waitidAny(int options) throws PosixException {
+        return waitid(Abi.P_ALL, 0, 0, options);
+    }
+
     /** waitid(P_PIDFD, pidfd, WEXITED | options): waits for exactly the process the pidfd refers to. */
     public static WaitStatus waitidPidfd(Fd pidfd, int pid, int options) throws PosixException {
         return waitid(Abi.P_PIDFD, pidfd.number(), pid, options);
