@@ -1,6 +1,9 @@
 package dev.daemonkit.supervise;
 
 import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.PollFds;
+import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.ProcessControl;
@@ -12,6 +15,7 @@ import dev.daemonkit.process.Descendants;
 import dev.daemonkit.process.Reaper;
 import dev.daemonkit.process.RelayedSignals;
 import dev.daemonkit.process.Spawn;
+import java.lang.foreign.Arena;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -90,15 +94,21 @@ public final class ContainerInit {
         }
         child = c;
         LOG.debug("started pid {}: {}; relaying {}", c.pid(), command, relayed);
-        Thread relay = new Thread(() -> relay(queue), "daemonkit-init-signals");
+        PosixFiles.Pipe stop = PosixFiles.pipe(true);
+        Thread relay = new Thread(() -> relay(queue, stop.readEnd()), "daemonkit-init-signals");
         relay.setDaemon(true);
         relay.start();
         WaitStatus st;
         try {
             st = c.waitFor();
+            // Signals from now on are not relayed: the relay thread ends and closes what it used.
+            PosixFiles.write(stop.writeEnd(), new byte[] {1});
+            relay.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for pid " + c.pid(), e);
+        } finally {
+            stop.writeEnd().close();
         }
         LOG.debug("{}", st);
         if (reaping) {
@@ -112,27 +122,40 @@ public final class ContainerInit {
         return st.shellExitCode();
     }
 
-    /** The relay thread: every signal taken goes to the command (or its group), mapped. */
-    private void relay(SignalQueue queue) {
-        while (true) {
-            SignalQueue.Taken t;
-            try {
-                t = queue.take();
-            } catch (PosixException e) {
-                LOG.error("cannot read signals any more: {}", e.getMessage());
-                return;
-            }
-            Signal s = Signal.of(t.signo()).orElse(null);
-            if (s == null) {
-                continue;
-            }
-            forward(s);
-            if (TTY_STOPS.contains(s)) {
-                try {
-                    Posix.kill(Posix.getpid(), Signal.SIGSTOP); // ignored by the kernel when we are PID 1
-                } catch (PosixException e) {
-                    LOG.debug("cannot stop: {}", e.getMessage());
+    /**
+     * The relay thread: every signal taken goes to the command (or its group), mapped, until
+     * {@code stop} becomes readable; then it closes the queue and {@code stop}.
+     */
+    private void relay(SignalQueue queue, Fd stop) {
+        try (queue; stop; Arena arena = Arena.ofConfined()) {
+            PollFds fds = new PollFds(arena, 2);
+            fds.set(0, queue.fd());
+            fds.set(1, stop);
+            while (true) {
+                if (fds.poll(2, -1) <= 0 || !fds.ready(0)) {
+                    if (fds.ready(1)) {
+                        return;
+                    }
+                    continue;
                 }
+                relayOne(queue.take());
+            }
+        } catch (PosixException e) {
+            LOG.error("cannot read signals any more: {}", e.getMessage());
+        }
+    }
+
+    private void relayOne(SignalQueue.Taken t) {
+        Signal s = Signal.of(t.signo()).orElse(null);
+        if (s == null) {
+            return;
+        }
+        forward(s);
+        if (TTY_STOPS.contains(s)) {
+            try {
+                Posix.kill(Posix.getpid(), Signal.SIGSTOP); // ignored by the kernel when we are PID 1
+            } catch (PosixException e) {
+                LOG.debug("cannot stop: {}", e.getMessage());
             }
         }
     }
