@@ -48,6 +48,12 @@ public final class Posix {
     public static final int WCONTINUED = Abi.WCONTINUED;
     /** waitid: leave the child waitable (peek at its status). */
     public static final int WNOWAIT = Abi.WNOWAIT;
+    /** waitid's idtypes: any child, one pid. */
+    public static final int P_ALL = Abi.P_ALL;
+    public static final int P_PID = Abi.P_PID;
+    /** System call numbers of wait4 and waitid on this architecture, as /proc/PID/task/TID/syscall shows them. */
+    public static final int SYS_WAIT4 = Abi.SYS_WAIT4;
+    public static final int SYS_WAITID = Abi.SYS_WAITID;
 
     // ------------------------------------------------------------ identity and sessions
 

@@ -1,6 +1,6 @@
 package dev.daemonkit.process;
 
-import dev.daemonkit.internal.libc.Abi;
+import dev.daemonkit.posix.Posix;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -57,18 +57,18 @@ final class ThreadWaits {
             return 0; // "running", or "-1 ..." (blocked outside a system call)
         }
         int nr = Integer.parseInt(f[0]);
-        if (nr == Abi.SYS_WAIT4) {
+        if (nr == Posix.SYS_WAIT4) {
             int pid = (int) arg(f[1]);
             return pid > 0 ? pid : pid == -1 ? ANY : 0;
         }
-        if (nr == Abi.SYS_WAITID) {
+        if (nr == Posix.SYS_WAITID) {
             int idtype = (int) arg(f[1]);
             int id = (int) arg(f[2]);
             long options = arg(f[4]);
-            if ((options & Abi.WNOWAIT) != 0) {
+            if ((options & Posix.WNOWAIT) != 0) {
                 return 0;
             }
-            return idtype == Abi.P_PID ? id : idtype == Abi.P_ALL ? ANY : 0;
+            return idtype == Posix.P_PID ? id : idtype == Posix.P_ALL ? ANY : 0;
         }
         return 0;
     }

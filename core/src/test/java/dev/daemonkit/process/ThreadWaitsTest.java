@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.daemonkit.posix.Posix;
 import org.junit.jupiter.api.Test;
 
 /** A thread blocked waiting for a child is seen in /proc, the way the own-all reaper looks. */
@@ -29,8 +30,8 @@ class ThreadWaitsTest {
 
     @Test
     void syscallLinesAreReadAsTheKernelWritesThem() {
-        int wait4 = dev.daemonkit.internal.libc.Abi.SYS_WAIT4;
-        int waitid = dev.daemonkit.internal.libc.Abi.SYS_WAITID;
+        int wait4 = Posix.SYS_WAIT4;
+        int waitid = Posix.SYS_WAITID;
         assertEquals(1234, ThreadWaits.reapedBy(wait4 + " 0x4d2 0x7f00 0x0 0x0 0x0 0x0 0x7ffd 0x7f01"));
         assertEquals(ThreadWaits.ANY, ThreadWaits.reapedBy(wait4 + " 0xffffffffffffffff 0x7f00 0x0 0x0 0x0 0x0 0x7ffd 0x7f01"));
         assertEquals(77, ThreadWaits.reapedBy(waitid + " 0x1 0x4d 0x7f00 0x4 0x0 0x0 0x7ffd 0x7f01"));
