@@ -110,10 +110,12 @@ daemonkit_train() {
              >"$scratch/log" 2>&1 && ok=1 ;;
   esac
   if [ -n "$ok" ] && [ -f "$tmp" ]; then
-    for opts in "$daemonkit_opts_quick" "$daemonkit_opts_short" "$daemonkit_opts_long" "$daemonkit_opts_serve"; do
+    # Not "opts": that is the caller's variable (./daemonkit's options for the command it is about
+    # to run, which would otherwise run with the last ones checked here).
+    for daemonkit_check_opts in "$daemonkit_opts_quick" "$daemonkit_opts_short" "$daemonkit_opts_long" "$daemonkit_opts_serve"; do
       # shellcheck disable=SC2086
       # Strict mode: a cache the JVM would quietly ignore fails here.
-      if ! "$java" $opts $daemonkit_aot_strict "$daemonkit_aot_use=$tmp" $daemonkit_aot_opts -jar "$jar" version \
+      if ! "$java" $daemonkit_check_opts $daemonkit_aot_strict "$daemonkit_aot_use=$tmp" $daemonkit_aot_opts -jar "$jar" version \
             >"$scratch/out" 2>"$scratch/err" || [ -s "$scratch/err" ] \
           || ! read -r first < "$scratch/out" || [ "${first%% *}" != daemonkit ]; then
         ok=

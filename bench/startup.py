@@ -182,6 +182,10 @@ def main():
              [SCRIPT, "start", "--grace", "0", "--pidfile", start_pidfile, "--", "sleep", "3600"], None, stop_started),
             ("`java -jar target/daemonkit.jar status` (JVM defaults, no cache)", [java, "-jar", jar, "status", "--pidfile", missing],
              None, None),
+            # init's whole life with a command that exits at once: start-up, spawn, reap, exit.
+            ("`daemonkit init -- true`", [SCRIPT, "init", "--", "true"], None, None),
+            ("`java -jar target/daemonkit.jar init -- true` (starts its JVM again for the signals)",
+             [java, "-jar", jar, "init", "--", "true"], None, None),
         ]
         samples = {c[0]: {"wall": [], "cpu": [], "codes": set(), "stderr": b""} for c in cases}
         print(f"== start-up: {args.runs} alternating runs of {len(cases)} commands", flush=True)
@@ -218,6 +222,7 @@ def main():
             ("`daemonkit prefork --workers 2` master", [SCRIPT, "prefork", "--workers", "2", "--listen", listen,
                                                         "--", "sleep", "3600"]),
             ("`java -jar target/daemonkit.jar supervise` (JVM defaults)", [java, "-jar", jar, "supervise", "--", "sleep", "3600"]),
+            ("`daemonkit init -- sleep 3600`", [SCRIPT, "init", "--", "sleep", "3600"]),
         ]
         procs = []
         for label, argv in fg:

@@ -45,6 +45,7 @@ public final class Main {
                 new ServeCommand(),
                 new SuperviseCommand(),
                 new PreforkCommand(),
+                new InitCommand(),
                 new CtlCommand(),
                 new PsCommand(),
                 new PidsCommand(),

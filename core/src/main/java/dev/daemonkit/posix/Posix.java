@@ -49,6 +49,12 @@ public final class Posix {
     public static final int WCONTINUED = Abi.WCONTINUED;
     /** waitid: leave the child waitable (peek at its status). */
     public static final int WNOWAIT = Abi.WNOWAIT;
+    /** waitid's idtypes: any child, one pid. */
+    public static final int P_ALL = Abi.P_ALL;
+    public static final int P_PID = Abi.P_PID;
+    /** System call numbers of wait4 and waitid on this architecture, as /proc/PID/task/TID/syscall shows them. */
+    public static final int SYS_WAIT4 = Abi.SYS_WAIT4;
+    public static final int SYS_WAITID = Abi.SYS_WAITID;
 
     // ------------------------------------------------------------ identity and sessions
 
@@ -202,6 +208,14 @@ public final class Posix {
     /** waitid(P_PID, pid, WEXITED | options). */
     public static WaitStatus waitidPid(int pid, int options) throws PosixException {
         return waitid(Abi.P_PID, pid, pid, options);
+    }
+
+    /**
+     * waitid(P_ALL, 0, WEXITED | options): any child. With WNOWAIT it only looks (the child stays a
+     * zombie), which is how a reaper finds out which child ended without stealing anyone's status.
+     */
+    public static WaitStatus waitidAny(int options) throws PosixException {
+        return waitid(Abi.P_ALL, 0, 0, options);
     }
 
     /** waitid(P_PIDFD, pidfd, WEXITED | options): waits for exactly the process the pidfd refers to. */

@@ -38,12 +38,13 @@ import org.slf4j.LoggerFactory;
  * two context switches and a race for the exit status per spawn. A child nobody waits for is
  * still reaped, at most the grace period after it exits.
  *
- * <p><b>Own-all-children mode</b> ({@link #ownAllChildren(Consumer)}): for a process that is a
- * subreaper ({@code ProcessControl.setChildSubreaper(true)}) or PID 1 and therefore inherits orphans. One
- * thread loops on waitpid(-1) and reaps every child, spawned by daemonkit or adopted; statuses of
- * children daemonkit does not know go to the listener. <em>Do not use ProcessBuilder in the same
- * JVM in this mode</em>: this reaper would steal its children's exit statuses and the JDK would
- * report wrong exit codes.
+ * <p><b>Own-all-children mode</b> ({@link #ownAllChildren(Consumer)}, or {@link #reapOrphans()}):
+ * for a process that is PID 1 (in a container) or a subreaper
+ * ({@code ProcessControl.setChildSubreaper(true)}) and therefore inherits orphans. One thread reaps
+ * every child, spawned by daemonkit or adopted; statuses of children daemonkit does not know go to
+ * the listener. It never calls waitpid(-1): it looks with waitid(WNOWAIT) and leaves alone the
+ * children another thread waits for, so {@link ProcessBuilder} keeps working in the same JVM with
+ * correct exit values (see {@link OwnAllLoop} for the rules and their one assumption).
  */
 public final class Reaper {
     private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
@@ -110,15 +111,28 @@ public final class Reaper {
     }
 
     /**
+     * The one call for an application that is itself PID 1 in a container (or a subreaper): reaps
+     * every orphan the process inherits, in-process, for as long as the JVM runs, so none stays a
+     * zombie; adopted orphans are logged at DEBUG. {@link ProcessBuilder} children keep their
+     * exit values: the JDK reaps them itself. Idempotent; same as {@code ownAllChildren(null)}
+     * plus the logging.
+     */
+    public static Reaper reapOrphans() {
+        return ownAllChildren(null);
+    }
+
+    /**
      * Switches this JVM to own-all-children mode (idempotent) and returns that reaper; from now on
-     * it is also {@link #shared()}. Incompatible with ProcessBuilder in the same JVM.
+     * it is also {@link #shared()}. ProcessBuilder children in the same JVM keep their exit values.
      *
      * @param unknownChildListener gets the status of each reaped child daemonkit did not spawn
      *                             (adopted orphans); may be null
      */
     public static synchronized Reaper ownAllChildren(Consumer<WaitStatus> unknownChildListener) {
         if (ownAll == null) {
-            ownAll = new Reaper(true, unknownChildListener);
+            Consumer<WaitStatus> listener = unknownChildListener != null ? unknownChildListener
+                    : st -> LOG.debug("reaped adopted child: {}", st);
+            ownAll = new Reaper(true, listener);
             LOG.debug("reaping all children with waitpid(-1) from now on");
         }
         return ownAll;
@@ -338,44 +352,38 @@ public final class Reaper {
     // ------------------------------------------------------------ own-all mode
 
     private void runOwnAll() {
-        while (true) {
-            try {
-                WaitStatus s = Posix.waitpid(-1, 0);
-                if (!s.isTerminated()) {
-                    continue;
-                }
-                ChildProcess c;
-                SPAWN_LOCK.writeLock().lock();   // a pid just spawned is registered before we look it up
+        new OwnAllLoop(new OwnAllLoop.Owner() {
+            @Override
+            public ChildProcess live(int pid) {
+                SPAWN_LOCK.writeLock().lock(); // a pid just spawned is registered before we look it up
                 try {
-                    c = LIVE.get(s.pid());
+                    return LIVE.get(pid);
                 } finally {
                     SPAWN_LOCK.writeLock().unlock();
                 }
-                if (c != null) {
-                    c.complete(s);
-                } else {
-                    LOG.debug("reaped adopted child: {}", s);
-                    if (unknownChildListener != null) {
-                        unknownChildListener.accept(s);
-                    }
+            }
+
+            @Override
+            public void reapedUnknown(WaitStatus status) {
+                if (unknownChildListener != null) {
+                    unknownChildListener.accept(status);
                 }
-            } catch (PosixException e) {
-                if (e.errno() != Errno.ECHILD) {
-                    LOG.error("waitpid(-1) failed", e);
-                }
-                // No children at all: none can be adopted either until we spawn again.
+            }
+
+            @Override
+            public boolean awaitChildren() {
+                // No children at all: none can be adopted either until one is spawned (by us,
+                // or by ProcessBuilder, which does not tell us: hence the timeout).
                 idleLock.lock();
                 try {
                     childAdded.awaitNanos(1_000_000_000L);
+                    return true;
                 } catch (InterruptedException ie) {
-                    return;
+                    return false;
                 } finally {
                     idleLock.unlock();
                 }
-            } catch (Throwable t) {
-                LOG.error("the reaper thread failed", t);
-                return;
             }
-        }
+        }).run();
     }
 }

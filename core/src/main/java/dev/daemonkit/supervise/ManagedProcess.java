@@ -185,6 +185,9 @@ final class ManagedProcess {
             case STARTING -> {
                 if (daemonized) {
                     awaitPidfile(g);
+                } else if (doneForGood(st)) {
+                    // A one-shot that finished quickly did its job: no retries, its status stands.
+                    afterRunning(what, lastExit);
                 } else {
                     failedStart(what + " within " + spec.startSeconds().toMillis() + " ms of starting");
                 }
@@ -192,6 +195,15 @@ final class ManagedProcess {
             case RUNNING -> afterRunning(what, lastExit);
             default -> LOG.debug("{}: exit {} in state {}", name, what, state);
         }
+    }
+
+    /**
+     * Whether an exit during the start seconds is final rather than a failed start: with restart
+     * never every exit is (the program's status passes through), with on-failure an expected one.
+     */
+    private boolean doneForGood(WaitStatus st) {
+        return spec.restart() == RestartPolicy.NEVER || spec.restart() == RestartPolicy.ON_FAILURE
+                && st instanceof WaitStatus.Exited e && spec.exitCodes().contains(e.code());
     }
 
     /** After an exit from RUNNING: EXITED, and started again if its restart policy says so. */

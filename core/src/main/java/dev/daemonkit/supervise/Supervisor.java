@@ -5,6 +5,7 @@ import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
+import dev.daemonkit.process.Descendants;
 import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.Reaper;
 import java.io.IOException;
@@ -58,6 +59,8 @@ public final class Supervisor implements AutoCloseable {
     private final ProgramLogs logs = new ProgramLogs();
     private final Mode mode;
     private final boolean subreaper;
+    /** A subreaper or PID 1: every child is ours to reap, and the orphans left are ours to end. */
+    private final boolean reapsAll;
     private final int remapExit;
     private final Reaper reaper;
     private final ControlServer control;
@@ -96,11 +99,16 @@ public final class Supervisor implements AutoCloseable {
             throw e;
         }
         control = ctl;
-        reaper = subreaper ? Reaper.ownAllChildren(st -> post(() -> {
+        // PID 1 inherits every orphan whether it asked to or not.
+        reapsAll = subreaper || Posix.getpid() == 1;
+        reaper = reapsAll ? Reaper.ownAllChildren(st -> post(() -> {
             orphansReaped++;
             LOG.info("reaped orphan {}", describe(st));
         })) : Reaper.shared();
     }
+
+    /** How long orphans still running when the supervisor closes get between SIGTERM and SIGKILL. */
+    static final Duration ORPHAN_GRACE = Duration.ofSeconds(5);
 
     /**
      * Runs the supervisor as its process's main job, the way {@code daemonkit supervise} does:
@@ -315,6 +323,12 @@ public final class Supervisor implements AutoCloseable {
         }
         loop.close();
         logs.close();
+        if (reapsAll) {
+            int n = Descendants.terminateAll(ORPHAN_GRACE);
+            if (n > 0) {
+                LOG.info("terminated {} orphan(s) still running", n);
+            }
+        }
         if (subreaper) {
             try {
                 ProcessControl.setChildSubreaper(false);
@@ -358,8 +372,10 @@ public final class Supervisor implements AutoCloseable {
 
         /**
          * Become a child subreaper (PR_SET_CHILD_SUBREAPER) and reap every child, including
-         * orphans of double-forking programs; default false. Incompatible with ProcessBuilder in
-         * the same JVM (its children's statuses would be stolen).
+         * orphans of double-forking programs; default false. As PID 1 the supervisor reaps every
+         * child anyway. ProcessBuilder children in the same JVM keep their exit values (see
+         * {@link Reaper}); orphans still running when the supervisor closes get SIGTERM, then
+         * SIGKILL after 5 s.
          */
         public Builder subreaper(boolean on) {
             subreaper = on;

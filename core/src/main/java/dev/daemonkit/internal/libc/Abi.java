@@ -229,6 +229,16 @@ public final class Abi {
     public static final long SYS_PIDFD_SEND_SIGNAL = 424;
     public static final long SYS_PIDFD_OPEN = 434;
 
+    // signalfd(2): its flags and struct signalfd_siginfo.
+    public static final int SFD_CLOEXEC = 02000000;
+    public static final long SIGNALFD_SIGINFO_SIZE = 128;
+    public static final long SSI_SIGNO_OFFSET = 0;
+    public static final long SSI_PID_OFFSET = 12;
+
+    // wait4 and waitid as /proc/PID/task/TID/syscall names them: numbers that differ per architecture.
+    public static final int SYS_WAIT4 = ARCH == Arch.AARCH64 ? 260 : 61;
+    public static final int SYS_WAITID = ARCH == Arch.AARCH64 ? 95 : 247;
+
     /** sigaction's SA_RESTORER: glibc sets it on every call (x86_64), so readers hide it. */
     public static final int SA_RESTORER = 0x04000000;
 

@@ -37,6 +37,7 @@ class AbiLayoutTest {
             #include <sys/un.h>
             #include <netinet/in.h>
             #include <sched.h>
+            #include <sys/signalfd.h>
             #define P(n, v) printf("%s=%ld\\n", n, (long)(v))
             int main(void) {
               P("SIGACTION_SIZE", sizeof(struct sigaction));
@@ -111,6 +112,10 @@ class AbiLayoutTest {
               P("LOCK_EX", LOCK_EX); P("LOCK_NB", LOCK_NB);
               P("SYS_PIDFD_OPEN", SYS_pidfd_open); P("SYS_PIDFD_SEND_SIGNAL", SYS_pidfd_send_signal);
               P("SIGCHLD", SIGCHLD);
+              P("SFD_CLOEXEC", SFD_CLOEXEC); P("SIGNALFD_SIGINFO_SIZE", sizeof(struct signalfd_siginfo));
+              P("SSI_SIGNO_OFFSET", offsetof(struct signalfd_siginfo, ssi_signo));
+              P("SSI_PID_OFFSET", offsetof(struct signalfd_siginfo, ssi_pid));
+              P("SYS_WAIT4", SYS_wait4); P("SYS_WAITID", SYS_waitid);
               return 0;
             }
             """;
@@ -151,7 +156,8 @@ class AbiLayoutTest {
             "MSGHDR_SIZE", "MSGHDR_NAME_OFFSET", "MSGHDR_NAMELEN_OFFSET", "MSGHDR_IOV_OFFSET", "MSGHDR_IOVLEN_OFFSET",
             "MSGHDR_CONTROL_OFFSET", "MSGHDR_CONTROLLEN_OFFSET", "MSGHDR_FLAGS_OFFSET", "IOVEC_SIZE", "CMSGHDR_SIZE",
             "CMSG_LEVEL_OFFSET", "CMSG_TYPE_OFFSET", "UCRED_SIZE", "IOVEC_BASE_OFFSET", "IOVEC_LEN_OFFSET", "UCRED_PID_OFFSET", "UCRED_UID_OFFSET",
-            "UCRED_GID_OFFSET", "CMSG_SPACE_UCRED", "CLONE_VM", "CLONE_VFORK"};
+            "UCRED_GID_OFFSET", "CMSG_SPACE_UCRED", "CLONE_VM", "CLONE_VFORK", "SFD_CLOEXEC", "SIGNALFD_SIGINFO_SIZE",
+            "SSI_SIGNO_OFFSET", "SSI_PID_OFFSET", "SYS_WAIT4", "SYS_WAITID"};
         for (String name : fromAbi) {
             assertEquals(c.get(name), abi(name), name);
         }
