@@ -62,7 +62,7 @@ public final class ByteStrings {
         return exact;
     }
 
-    /** The NUL-separated entries of a /proc/PID/cmdline file. */
+    /** The NUL-separated entries of a /proc/PID/cmdline (or environ) file, in a list the caller may change. */
     public static List<byte[]> cmdline(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
         List<byte[]> entries = new ArrayList<>();

@@ -35,6 +35,16 @@ public final class CStringArray {
         return new CStringArray(array, strings.size());
     }
 
+    /** Copies raw byte strings (from /proc/PID/cmdline or environ, which need not be UTF-8) into {@code arena}. */
+    public static CStringArray ofBytes(Arena arena, List<byte[]> strings) {
+        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) {
+            array.setAtIndex(ADDRESS, i, CString.ofBytes(arena, strings.get(i)));
+        }
+        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        return new CStringArray(array, strings.size());
+    }
+
     /** How many strings (the NULL not counted). */
     public int size() {
         return size;

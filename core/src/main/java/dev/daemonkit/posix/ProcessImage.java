@@ -1,5 +1,6 @@
 package dev.daemonkit.posix;
 
+import dev.daemonkit.internal.libc.CString;
 import dev.daemonkit.internal.libc.Exec;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,7 +22,7 @@ public final class ProcessImage {
      */
     public static void replace(String path, List<byte[]> argv, List<byte[]> environment) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment p = a.allocateFrom(path);
+            MemorySegment p = CString.of(a, path);
             Exec.execve(p, CStringArray.ofBytes(a, argv).segment(), CStringArray.ofBytes(a, environment).segment(), path);
         }
     }

@@ -1,5 +1,6 @@
 package dev.daemonkit.process;
 
+import dev.daemonkit.posix.ByteStrings;
 import dev.daemonkit.posix.ProcessImage;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.SignalQueue;
@@ -8,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -111,10 +110,10 @@ public final class RelayedSignals {
         }
         try {
             // Raw bytes from /proc: arguments and variables need not be UTF-8.
-            List<byte[]> argv = nulSeparated(Path.of("/proc/self/cmdline"));
+            List<byte[]> argv = ByteStrings.cmdline(Path.of("/proc/self/cmdline"));
             String exe = Files.readSymbolicLink(Path.of("/proc/self/exe")).toString();
             argv.add(1, bytes("-Xrs"));
-            List<byte[]> env = nulSeparated(Path.of("/proc/self/environ"));
+            List<byte[]> env = ByteStrings.cmdline(Path.of("/proc/self/environ"));
             env.add(bytes(REEXEC_MARKER + "=1"));
             if (System.getenv("_JAVA_SR_SIGNUM") == null) {
                 env.add(bytes("_JAVA_SR_SIGNUM=" + SUSPEND_RESUME_SIGNAL));
@@ -145,22 +144,5 @@ public final class RelayedSignals {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The NUL-terminated strings of a /proc file such as cmdline or environ. */
-    private static List<byte[]> nulSeparated(Path file) throws IOException {
-        byte[] raw = Files.readAllBytes(file);
-        List<byte[]> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < raw.length; i++) {
-            if (raw[i] == 0) {
-                out.add(Arrays.copyOfRange(raw, start, i));
-                start = i + 1;
-            }
-        }
-        if (start < raw.length) {
-            out.add(Arrays.copyOfRange(raw, start, raw.length));
-        }
-        return out;
     }
 }

@@ -26,10 +26,17 @@ public final class CString {
 
     /** {@code s} NUL-terminated in {@code arena}, escaped bytes restored. */
     public static MemorySegment of(Arena arena, String s) {
-        byte[] bytes = encode(s);
+        if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a C string cannot contain a NUL byte: " + s.replace("\0", "\\0"));
+        }
+        return ofBytes(arena, encode(s));
+    }
+
+    /** {@code bytes} NUL-terminated in {@code arena}, as they are. */
+    public static MemorySegment ofBytes(Arena arena, byte[] bytes) {
         for (byte b : bytes) {
             if (b == 0) {
-                throw new IllegalArgumentException("a C string cannot contain a NUL byte: " + s.replace("\0", "\\0"));
+                throw new IllegalArgumentException("a C string cannot contain a NUL byte");
             }
         }
         MemorySegment c = arena.allocate(bytes.length + 1L);
