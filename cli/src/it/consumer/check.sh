@@ -1,42 +1,38 @@
 #!/usr/bin/env bash
-# Starts the consumer's daemon exactly as its README line says, checks it with the daemonkit
-# CLI (its own module, next to the application's module path) and a plain TCP request, stops it.
-# Cleans up on any failure.
+# Run by postbuild.groovy after the consumer's build: starts its daemon with the README's
+# quick-start command, checks it with the daemonkit CLI ($1: the CLI's module jar, run next to the
+# application's module path) and a plain TCP request, stops it. Cleans up on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
+CLI_JAR="${1:?usage: check.sh DAEMONKIT_CLI_JAR}"
 JAVA="${JAVA_HOME:?JAVA_HOME must point at a JDK 22+}/bin/java"
-MP=target/modules
-PIDFILE="$PWD/target/hello.pid"
-LOG="$PWD/target/hello.log"
-PORTFILE="$PWD/target/hello.port"
-# The CLI is a module of its own (dev.daemonkit.cli); the application's module path has no HTTP server.
-daemonkit() { "$JAVA" --enable-native-access=dev.daemonkit -p "$MP:target/cli" -m dev.daemonkit.cli/dev.daemonkit.cli.Main "$@"; }
+daemonkit() { "$JAVA" --enable-native-access=dev.daemonkit -p "target/modules:$CLI_JAR" -m dev.daemonkit.cli/dev.daemonkit.cli.Main "$@"; }
 cleanup() {
-  if [ -s "$PIDFILE" ]; then kill -KILL "$(cat "$PIDFILE")" 2>/dev/null || true; fi
-  rm -f "$PIDFILE"
+  if [ -s target/hello.pid ]; then kill -KILL "$(cat target/hello.pid)" 2>/dev/null || true; fi
+  rm -f target/hello.pid
 }
 trap cleanup EXIT
+rm -f target/hello.pid target/hello.log target/hello.port
 
-echo "== start"
-"$JAVA" --enable-native-access=dev.daemonkit -p "$MP" \
-  -m dev.daemonkit.example.consumer/dev.daemonkit.example.consumer.HelloDaemon "$PIDFILE" "$LOG" "$PORTFILE"
+echo "== start (the README's command)"
+$JAVA_HOME/bin/java --enable-native-access=dev.daemonkit -p target/modules \
+    -m dev.daemonkit.example.consumer/dev.daemonkit.example.consumer.HelloDaemon \
+    target/hello.pid target/hello.log target/hello.port
 echo "== status"
-daemonkit status --pidfile "$PIDFILE"
-PID=$(cat "$PIDFILE")
+daemonkit status --pidfile target/hello.pid
+PID=$(cat target/hello.pid)
 [ "$(awk '{print $6}' /proc/"$PID"/stat)" != "$PID" ] || { echo "daemon is a session leader"; exit 1; }
 echo "== request"
-exec 3<>/dev/tcp/127.0.0.1/"$(cat "$PORTFILE")"
-read -r REPLY <&3
-exec 3<&-
+REPLY=$(cat < /dev/tcp/127.0.0.1/"$(cat target/hello.port)")
 echo "$REPLY"
 [ "$REPLY" = "hello from pid $PID" ] || { echo "unexpected reply: $REPLY"; exit 1; }
 echo "== stop"
-daemonkit stop --pidfile "$PIDFILE"
+daemonkit stop --pidfile target/hello.pid
 set +e
-daemonkit status --pidfile "$PIDFILE"
+daemonkit status --pidfile target/hello.pid
 STATUS=$?
 set -e
 [ "$STATUS" = 3 ] || { echo "status after stop: $STATUS, expected 3"; exit 1; }
-[ ! -e "$PIDFILE" ] || { echo "pidfile left behind"; exit 1; }
-grep -q "hello daemon $PID listening" "$LOG" || { echo "log lacks the daemon's line"; cat "$LOG"; exit 1; }
+[ ! -e target/hello.pid ] || { echo "pidfile left behind"; exit 1; }
+grep -q "hello daemon $PID listening on 127.0.0.1:" target/hello.log || { echo "log lacks the daemon's line"; cat target/hello.log; exit 1; }
 echo "consumer daemon: started, answered, stopped"

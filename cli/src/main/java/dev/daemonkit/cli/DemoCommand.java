@@ -20,8 +20,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code daemonkit demo zombie|orphan}: the article's two demonstrations, bounded (a handful of
- * processes, short sleeps) and self-cleaning (everything started is killed and reaped in finally).
+ * {@code daemonkit demo zombie|orphan}: the two classic demonstrations of Unix process life — a
+ * child that exits before its parent waits for it stays a zombie; a child whose parent exits first
+ * is adopted by init (or the nearest subreaper) — bounded (a handful of processes, short sleeps)
+ * and self-cleaning (everything started is killed and reaped in finally).
  */
 final class DemoCommand implements Command {
     private static final int ZOMBIES = 3;

@@ -19,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The example static file server: the article's agentD, done safely. A small, strict HTTP/1.1
+ * The example static file server (the classic first daemon: files over HTTP, run in the
+ * background), done safely: no escape from its root, every client bounded. A small, strict HTTP/1.1
  * server of our own (GET and HEAD, keep-alive) on a {@link ServerSocketChannel}, one virtual
  * thread per connection, every client bounded by {@link HttpLimits}; what may be read is decided
  * by {@link StaticFiles}. It serves on a channel it binds itself or on one it is handed already

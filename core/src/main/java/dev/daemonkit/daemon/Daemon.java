@@ -17,11 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the running Java application into a Unix daemon — the article's {@code Daemon} class
- * done safely for the JVM. A JVM must never fork() (only the forking thread survives in the
- * child), so the launching JVM re-launches itself detached with posix_spawn — same java binary,
- * same JVM options and arguments, read from /proc/self — and waits until the new JVM reports
- * ready:
+ * Turns the running Java application into a Unix daemon — the classic double-fork recipe (fork,
+ * setsid, fork again, umask, chdir, stdio redirected, a pidfile) done safely for the JVM. A JVM
+ * must never fork() (only the forking thread survives in the child), so the launching JVM
+ * re-launches itself detached with posix_spawn — same java binary, same JVM options and
+ * arguments, read from /proc/self — and waits until the new JVM reports ready:
  *
  * <pre>{@code
  * public static void main(String[] args) throws Exception {

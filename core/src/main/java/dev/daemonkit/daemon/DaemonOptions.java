@@ -25,7 +25,7 @@ import java.util.Set;
  * <ul>
  * <li>{@code pidfile} — where the daemon's pid is written and locked; null for none</li>
  * <li>{@code workingDirectory} — the daemon's directory, default "/" (so it never pins a mount point)</li>
- * <li>{@code umask} — default 022; the article uses 0</li>
+ * <li>{@code umask} — default 022; the classic double-fork recipe uses 0</li>
  * <li>{@code stdin} — default /dev/null</li>
  * <li>{@code stdout} — log file for fd 1 (appended); null means /dev/null</li>
  * <li>{@code stderr} — log file for fd 2 (appended); null means the same as stdout</li>

@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has handed out again can never be closed by mistake.
  *
  * <pre>{@code
- * try (Fd fd = Posix.open(Path.of("/run/myd.pid"), PosixFiles.O_RDONLY | PosixFiles.O_CLOEXEC, 0)) {
- *     FileStat st = Posix.fstat(fd);
+ * try (Fd fd = PosixFiles.open(Path.of("/run/myd.pid"), PosixFiles.O_RDONLY | PosixFiles.O_CLOEXEC, 0)) {
+ *     FileStat st = PosixFiles.fstat(fd);
  * }
  * }</pre>
  */

@@ -33,12 +33,15 @@ final class RotatingLog implements AutoCloseable {
     }
 
     /**
-     * Copies everything {@code in} yields into this log on a virtual thread named
-     * {@code threadName}, closing {@code in} at its end; completes then.
+     * Copies everything {@code in} yields into this log on a thread named {@code threadName},
+     * closing {@code in} at its end; completes then. A platform thread, not a virtual one: the
+     * pump waits in read(2) through FFM, which pins a virtual thread's carrier, and with one
+     * carrier (./daemonkit's supervise options) a silent program's pump would starve every
+     * other pump and the control socket.
      */
     CompletableFuture<Void> drain(InputStream in, String threadName) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofVirtual().name(threadName).start(() -> {
+        Thread.ofPlatform().daemon(true).name(threadName).start(() -> {
             byte[] buf = new byte[8192];
             try (in) {
                 int n;

@@ -110,9 +110,12 @@ final class TrackedDaemon implements AutoCloseable {
         return false;
     }
 
-    /** Runs {@code exited} (on a virtual thread) once the process is gone. */
+    /**
+     * Runs {@code exited} (on a thread of its own) once the process is gone. A platform thread:
+     * poll(2) through FFM would pin a virtual thread's carrier for as long as the daemon lives.
+     */
     void whenGone(String name, Runnable exited) {
-        Thread.ofVirtual().name("track-" + name).start(() -> {
+        Thread.ofPlatform().daemon(true).name("track-" + name).start(() -> {
             try {
                 while (!Posix.pollReadable(pidfd, Duration.ofSeconds(60))) {
                     // still alive

@@ -12,27 +12,36 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Answers "hello from pid N" on a TCP port of 127.0.0.1, as a daemon.
+ * Answers "hello from pid N" on a TCP port of 127.0.0.1, as a daemon. The command returns once
+ * the daemon is listening; the port it got is in PORTFILE.
  *
  * <pre>
  * java --enable-native-access=dev.daemonkit -p target/modules \
  *      -m dev.daemonkit.example.consumer/dev.daemonkit.example.consumer.HelloDaemon PIDFILE LOG PORTFILE
  * </pre>
- *
- * The command returns once the daemon is listening; it writes the port it got to PORTFILE.
  */
 public final class HelloDaemon {
     private HelloDaemon() {
     }
 
     public static void main(String[] args) throws IOException {
-        // The three lines: detach (the launching JVM exits here once we are ready), listen, ready.
-        Daemon daemon = Daemon.daemonize(DaemonOptions.builder().pidfile(Path.of(args[0])).log(Path.of(args[1])).build());
-        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        if (args.length != 3) {
+            System.err.println("usage: HelloDaemon PIDFILE LOG PORTFILE");
+            System.exit(2);
+        }
+        // The daemon's working directory will be "/": make paths absolute against the launch directory.
+        Path pidfile = Path.of(args[0]).toAbsolutePath();
+        Path log = Path.of(args[1]).toAbsolutePath();
+        Path portFile = Path.of(args[2]).toAbsolutePath();
+
+        // Detach: the launching JVM waits here, and exits 0 once the daemon calls ready()
+        // (1 with the error if it fails first). Only the daemon returns.
+        Daemon daemon = Daemon.daemonize(DaemonOptions.builder().pidfile(pidfile).log(log).build());
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress()); // 127.0.0.1, a free port
+        Files.writeString(portFile, server.getLocalPort() + "\n");
         daemon.ready();
 
-        Files.writeString(Path.of(args[2]), server.getLocalPort() + "\n");
-        System.out.println("hello daemon " + daemon.pid() + " listening on port " + server.getLocalPort());
+        System.out.println("hello daemon " + daemon.pid() + " listening on 127.0.0.1:" + server.getLocalPort());
         byte[] hello = ("hello from pid " + daemon.pid() + "\n").getBytes(StandardCharsets.UTF_8);
         while (true) { // SIGTERM ends the JVM; daemonkit's shutdown hook removes the pidfile
             try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
