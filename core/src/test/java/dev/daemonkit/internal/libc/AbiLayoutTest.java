@@ -97,6 +97,8 @@ class AbiLayoutTest {
               P("UCRED_PID_OFFSET", offsetof(struct ucred, pid)); P("UCRED_UID_OFFSET", offsetof(struct ucred, uid));
               P("UCRED_GID_OFFSET", offsetof(struct ucred, gid)); P("CMSG_SPACE_UCRED", CMSG_SPACE(sizeof(struct ucred)));
               P("CLONE_VM", CLONE_VM); P("CLONE_VFORK", CLONE_VFORK);
+              P("SCM_RIGHTS", SCM_RIGHTS); P("MSG_CMSG_CLOEXEC", MSG_CMSG_CLOEXEC);
+              P("CMSG_LEN_OFFSET", offsetof(struct cmsghdr, cmsg_len));
 
               P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_TRUNC", O_TRUNC); P("O_APPEND", O_APPEND);
               P("O_NONBLOCK", O_NONBLOCK); P("O_CLOEXEC", O_CLOEXEC); P("O_DIRECTORY", O_DIRECTORY);
@@ -151,7 +153,8 @@ class AbiLayoutTest {
             "MSGHDR_SIZE", "MSGHDR_NAME_OFFSET", "MSGHDR_NAMELEN_OFFSET", "MSGHDR_IOV_OFFSET", "MSGHDR_IOVLEN_OFFSET",
             "MSGHDR_CONTROL_OFFSET", "MSGHDR_CONTROLLEN_OFFSET", "MSGHDR_FLAGS_OFFSET", "IOVEC_SIZE", "CMSGHDR_SIZE",
             "CMSG_LEVEL_OFFSET", "CMSG_TYPE_OFFSET", "UCRED_SIZE", "IOVEC_BASE_OFFSET", "IOVEC_LEN_OFFSET", "UCRED_PID_OFFSET", "UCRED_UID_OFFSET",
-            "UCRED_GID_OFFSET", "CMSG_SPACE_UCRED", "CLONE_VM", "CLONE_VFORK"};
+            "UCRED_GID_OFFSET", "CMSG_SPACE_UCRED", "CLONE_VM", "CLONE_VFORK", "SCM_RIGHTS", "MSG_CMSG_CLOEXEC",
+            "CMSG_LEN_OFFSET"};
         for (String name : fromAbi) {
             assertEquals(c.get(name), abi(name), name);
         }
