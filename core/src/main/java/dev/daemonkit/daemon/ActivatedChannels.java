@@ -35,10 +35,11 @@ import java.util.Optional;
  * connection to that random port in that moment would be reset.
  */
 final class ActivatedChannels {
-    private final List<Integer> inherited;
+    /** Inherited descriptors not yet taken over: the placeholder is never one of them. */
+    private final java.util.Set<Integer> pending;
 
     ActivatedChannels(List<Integer> inherited) {
-        this.inherited = inherited;
+        this.pending = new java.util.HashSet<>(inherited);
     }
 
     /** A channel for {@code fd} if it is a TCP listening socket; the fd is then the channel's (its number may change). */
@@ -69,7 +70,8 @@ final class ActivatedChannels {
             int own = ownFd(domain, port);
             PosixFiles.dup2(f, own);
             PosixFiles.setCloseOnExec(Fd.borrow(own), true);
-            Fd.adopt(f.number()).close();
+            Fd.adopt(f.number()).close(); // its number is free now: a later placeholder may get it
+            pending.remove(f.number());
             return ch;
         } catch (IOException | RuntimeException e) {
             ch.close();
@@ -82,7 +84,7 @@ final class ActivatedChannels {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path p : ds) {
                 int n = Integer.parseInt(p.getFileName().toString());
-                if (inherited.contains(n) || n == 0) {
+                if (pending.contains(n)) {
                     continue;
                 }
                 try {
