@@ -163,6 +163,37 @@ class NotifyCliTest {
         }
     }
 
+    @Test
+    void theLibrarySpeaksNotifyReloadAndFeedsTheWatchdogOnlyWhileHealthy() throws Exception {
+        Path healthy = Files.writeString(dir.resolve("healthy"), "yes");
+        Path control = dir.resolve("c.sock");
+        Path log = dir.resolve("sup.out");
+        List<String> cmd = new ArrayList<>(Cli.command("supervise", "--notify", "--watchdog", "2s", "--stop-timeout", "2s",
+                "--control", control.toString(), "--"));
+        cmd.addAll(Cli.javaCommand(NotifyLibraryProbe.class.getName(), healthy.toString()));
+        Process sup = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        toKill.add(sup.pid());
+        try {
+            assertTrue(eventually(Duration.ofSeconds(40), () -> text(log).contains("STARTING -> RUNNING")), text(log));
+            Thread.sleep(3000); // longer than the watchdog: the pings keep it running
+            assertTrue(run("ctl", "--control", control.toString(), "status").stdout().contains("[status: probe up]"));
+            assertEquals(0, run("ctl", "--control", control.toString(), "signal", "HUP").exitCode());
+            assertTrue(eventually(Duration.ofSeconds(20), () -> text(log).contains("reload finished (READY=1)")), text(log));
+            String l = text(log);
+            assertTrue(l.indexOf("reloading (RELOADING=1)") < l.indexOf("probe: reload action ran")
+                    && l.indexOf("probe: reload action ran") < l.indexOf("reload finished (READY=1)"), l);
+            assertFalse(l.contains("watchdog timeout"), "fed while healthy: " + l);
+            Files.delete(healthy);
+            assertTrue(eventually(Duration.ofSeconds(30), () -> text(log).contains("watchdog timeout: no WATCHDOG=1 for 2s")),
+                    text(log));
+            assertTrue(eventually(Duration.ofSeconds(30), () -> text(log).split("STARTING -> RUNNING", -1).length > 2),
+                    "restarted: " + text(log));
+        } finally {
+            Posix.kill((int) sup.pid(), Signal.SIGTERM);
+            sup.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     private static Cli.Result run(String... args) {
         try {
             return Cli.run(args);
