@@ -254,7 +254,9 @@ final class ServiceWatch implements AutoCloseable {
             }
             mainPidfd = fd;
             mainPid = pid;
-            LOG.info("{}: main pid is {} (MAINPID)", owner.name, pid);
+            if (pid != childPid) {
+                LOG.info("{}: main pid is {} (MAINPID)", owner.name, pid);
+            }
         } catch (PosixException e) {
             LOG.warn("{}: MAINPID={} is gone: {}", owner.name, pid, e.getMessage());
         }
