@@ -13,5 +13,6 @@ module dev.daemonkit {
     exports dev.daemonkit.posix;
     exports dev.daemonkit.process;
     exports dev.daemonkit.daemon;
+    exports dev.daemonkit.notify;
     exports dev.daemonkit.supervise;
 }

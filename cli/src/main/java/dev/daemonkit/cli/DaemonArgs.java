@@ -2,6 +2,9 @@ package dev.daemonkit.cli;
 
 import dev.daemonkit.daemon.DaemonLauncher;
 import dev.daemonkit.daemon.DaemonOptions;
+import dev.daemonkit.notify.ServiceProtocol;
+import dev.daemonkit.supervise.ProgramOptions;
+import dev.daemonkit.supervise.ProgramSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,9 +15,16 @@ final class DaemonArgs {
     private DaemonArgs() {
     }
 
-    static final Set<String> VALUED = Set.of("pidfile", "log", "chdir", "umask", "ready-timeout", "user", "group",
-            "env", "grace");
-    static final Set<String> FLAGS = Set.of("wait-ready", "prevent-core", "forking");
+    static final Set<String> VALUED = with(Set.of("pidfile", "log", "chdir", "umask", "ready-timeout", "user", "group",
+            "env", "grace"), false);
+    static final Set<String> FLAGS = with(Set.of("wait-ready", "prevent-core", "forking"), true);
+
+    /** {@code base} plus the service protocol's valued options (or switches) from the program option table. */
+    private static Set<String> with(Set<String> base, boolean switches) {
+        Set<String> all = new java.util.HashSet<>(base);
+        ProgramOptions.serviceOptions().stream().filter(o -> o.isSwitch() == switches).forEach(o -> all.add(o.flag()));
+        return Set.copyOf(all);
+    }
 
     /** What run takes: the set-up of a daemon, without the start-up checks of a detached one. */
     static final Set<String> RUN_VALUED = Set.of("pidfile", "log", "chdir", "umask", "user", "group", "env");
@@ -26,7 +36,7 @@ final class DaemonArgs {
             --chdir DIR          working directory (default /)
             --umask MASK         octal umask (default 022; 0 like the classic recipe)
             --ready-timeout D    how long to wait for a daemonkit-aware program to report ready
-                                 (default 10s)
+                                 (default 10s; --start-timeout is the same setting)
             --wait-ready         require that report (Daemon.ready() or READY on fd 3) instead of
                                  accepting a program that merely stayed alive for the grace period
             --grace D            how long a plain program must stay alive to count as started
@@ -39,7 +49,15 @@ final class DaemonArgs {
             --user U             run as this user (name or uid); needs root
             --group G            with --user: this group instead of the user's primary group
             --env NAME=VALUE     extra environment variable (repeatable)
-            --prevent-core       RLIMIT_CORE 0: no core dumps (python-daemon's prevent_core)""");
+            --prevent-core       RLIMIT_CORE 0: no core dumps (python-daemon's prevent_core)
+
+            systemd/s6 readiness and socket activation (start and restart; see supervise):""")
+            + "\n" + ProgramOptions.help(ProgramOptions.serviceOptions().stream()
+                    .filter(o -> !o.flag().equals("watchdog")).toList(), ProgramSpec.builder("CMD", List.of("CMD")).build())
+            + "\n  The launcher reads NOTIFY_SOCKET only until READY=1 (then returns; 'status' shows the"
+            + "\n  last STATUS= sent); --watchdog needs a process that stays: use supervise (with"
+            + "\n  --pidfile to run it in the background). --listen sockets are the daemon's alone once"
+            + "\n  it is up.";
 
     /** The options of run. */
     static final String RUN_OPTIONS_HELP = indent("""
@@ -69,8 +87,21 @@ final class DaemonArgs {
 
     /** --forking: the program's own pidfile is watched; the readiness options of other programs do not apply. */
     static void checkForking(Args a) throws UsageException {
+        if (a.get("watchdog").isPresent()) {
+            throw new UsageException("--watchdog needs a process that keeps watching the program after it started;"
+                    + " start returns once it is ready. Use: daemonkit supervise --pidfile P --notify --watchdog D -- CMD");
+        }
+        boolean service = ProgramOptions.SERVICE_FLAGS.stream().anyMatch(f -> a.flag(f) || a.get(f).isPresent());
+        if (service && a.commandName().equals("run")) {
+            throw new UsageException("--notify, --ready-fd, --start-timeout and --listen apply to start and restart"
+                    + " (and supervise); run keeps the program in the foreground");
+        }
         if (!a.flag("forking")) {
             return;
+        }
+        if (service) {
+            throw new UsageException("--forking and the readiness options (--notify, --ready-fd, --start-timeout,"
+                    + " --listen) do not go together: a forking program is started once its pidfile names the daemon");
         }
         if (a.commandName().equals("run")) {
             throw new UsageException("--forking applies to start and restart: run keeps the program in the foreground");
@@ -84,9 +115,13 @@ final class DaemonArgs {
     }
 
     static DaemonOptions options(Args a) throws UsageException {
+        if (a.get("ready-timeout").isPresent() && a.get("start-timeout").isPresent()) {
+            throw new UsageException("--ready-timeout and --start-timeout are the same setting: give one");
+        }
         DaemonOptions.Builder b = DaemonOptions.builder()
                 .umask(a.octal("umask", 022))
-                .readyTimeout(a.duration("ready-timeout", Duration.ofSeconds(10)))
+                .readyTimeout(a.duration(a.get("start-timeout").isPresent() ? "start-timeout" : "ready-timeout",
+                        ServiceProtocol.NONE.startTimeout()))
                 .preventCore(a.flag("prevent-core"));
         a.get("pidfile").ifPresent(p -> b.pidfile(Path.of(p)));
         a.get("log").ifPresent(p -> b.log(Path.of(p)));
@@ -106,6 +141,12 @@ final class DaemonArgs {
             b.env(kv.substring(0, eq), kv.substring(eq + 1));
         }
         return b.build();
+    }
+
+    /** --notify, --ready-fd, --start-timeout, --listen, read through the program option table. */
+    static ServiceProtocol service(Args a) throws UsageException {
+        ProgramSpec.Builder b = ProgramSpec.builder("start", List.of("CMD"));
+        return SuperviseArgs.apply(a, ProgramOptions.serviceOptions(), b).service();
     }
 
     static Duration grace(Args a) throws UsageException {

@@ -204,6 +204,14 @@ final class FileServer {
         }
         closeQuietly(listener);
         if (acceptor != null) {
+            // Closing wakes an acceptor blocked in accept(). Interrupting it there could drop a
+            // connection accept() had just taken (ClosedByInterruptException; the client is reset
+            // when we exit), so it is interrupted only if it still waits, for a connection slot.
+            try {
+                acceptor.join(Duration.ofMillis(500));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             acceptor.interrupt();
             join(acceptor);
         }

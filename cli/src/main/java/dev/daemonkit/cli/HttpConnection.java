@@ -52,6 +52,8 @@ final class HttpConnection implements Runnable {
     private volatile Phase phase;
     private volatile long deadline;
     private volatile boolean timedOut;
+    /** Whether a response was sent: before that, the connection is new, not idle (see {@link #stopIfIdle}). */
+    private volatile boolean answered;
 
     HttpConnection(SocketChannel channel, FileServer server, ByteBuffer in, ByteBuffer out) throws IOException {
         this.channel = channel;
@@ -95,6 +97,7 @@ final class HttpConnection implements Runnable {
                 }
                 return;
             }
+            answered = true;
             arm(Phase.IDLE, limits.idleTimeout());
             if (server.stopping()) {
                 return; // stop() may have looked at this connection before it became idle
@@ -310,7 +313,10 @@ final class HttpConnection implements Runnable {
 
     /** Called by stop(): a connection waiting for a request ends now, one mid-request may finish. */
     void stopIfIdle() {
-        if (phase == Phase.IDLE) {
+        // A connection accepted just before the listener closed has not sent its request yet (it
+        // may be on its way): it is served, not reset. Under socket activation the next program
+        // takes over the listener, and a restart then loses no connection.
+        if (phase == Phase.IDLE && answered) {
             shutdownInput();
         }
     }

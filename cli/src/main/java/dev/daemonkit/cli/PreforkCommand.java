@@ -1,5 +1,6 @@
 package dev.daemonkit.cli;
 
+import dev.daemonkit.daemon.SocketActivation;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.process.ListenSocket;
 import dev.daemonkit.supervise.ProgramSpec;
@@ -10,6 +11,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,8 @@ final class PreforkCommand implements Command {
         return """
             usage: daemonkit prefork --workers N --listen HOST:PORT [supervise options] -- CMD [ARGS...]
 
+            Under socket activation (LISTEN_FDS from systemd, systemd-socket-activate or 'daemonkit supervise
+            --listen') the first inherited TCP socket is used and --listen may be left out.
             Binds HOST:PORT once and starts N copies of CMD, each with the listening socket as its
             fd 0 (DAEMONKIT_LISTEN_FD=0): in Java, System.inheritedChannel() returns it as a
             ServerSocketChannel; the kernel spreads connections over the workers' accept calls.
@@ -49,6 +53,20 @@ final class PreforkCommand implements Command {
                   2 bad usage.""";
     }
 
+    /** Under socket activation: the inherited socket (the first TCP one) is the workers' fd 0; nothing is bound here. */
+    private int runActivated(Args a, int workers, SocketActivation.Listener l, PrintStream err) throws Exception {
+        if (a.get("listen").isPresent()) {
+            LOG.info("socket activation: using inherited fd {} (port {}), not --listen {}", l.fd(), l.port(),
+                    a.get("listen").get());
+        }
+        List<String> command = a.requireCommand();
+        SuperviseArgs.checkProgram(command);
+        ProgramSpec worker = SuperviseArgs.program(a, defaults(Path.of(command.get(0)).getFileName().toString(), command)
+                .numprocs(workers)).toBuilder().listenFd(l.fd()).build();
+        LOG.info("listening on inherited port {} ({}) with {} workers", l.port(), l.name(), workers);
+        return SuperviseArgs.runSupervisor(a, () -> List.of(worker), Supervisor.Mode.UNTIL_SHUTDOWN, err);
+    }
+
     /** A worker's defaults: those of every program, but restarted whatever its exit status. */
     private static ProgramSpec.Builder defaults(String name, List<String> command) {
         return ProgramSpec.builder(name, command).restart(RestartPolicy.ALWAYS);
@@ -60,6 +78,11 @@ final class PreforkCommand implements Command {
         int workers = a.integer("workers", 0, 1, 256);
         if (workers == 0) {
             throw new UsageException("prefork needs --workers N");
+        }
+        Optional<SocketActivation.Listener> activated = SocketActivation.listeners().stream()
+                .filter(SocketActivation.Listener::isTcp).findFirst();
+        if (activated.isPresent()) {
+            return runActivated(a, workers, activated.get(), err);
         }
         String listen = a.require("listen");
         int colon = listen.lastIndexOf(':');

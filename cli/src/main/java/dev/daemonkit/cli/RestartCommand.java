@@ -47,6 +47,7 @@ final class RestartCommand implements Command {
         Path pidfile = Path.of(a.require("pidfile"));
         List<String> command = a.requireCommand();
         DaemonOptions o = DaemonArgs.options(a);
+        DaemonArgs.service(a); // bad values are usage errors before anything is stopped
         Duration timeout = a.duration("timeout", Duration.ofSeconds(10));
         Signal signal = a.signal("signal", Signal.SIGTERM);
         DaemonArgs.check(o, command);

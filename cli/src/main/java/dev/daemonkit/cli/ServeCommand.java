@@ -3,6 +3,7 @@ package dev.daemonkit.cli;
 import dev.daemonkit.daemon.Daemon;
 import dev.daemonkit.daemon.DaemonOptions;
 import dev.daemonkit.daemon.Privileges;
+import dev.daemonkit.daemon.SocketActivation;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.ProcessControl;
 import dev.daemonkit.posix.PosixException;
@@ -69,12 +70,24 @@ final class ServeCommand implements Command {
               --idle-timeout D       a kept-alive connection without a new request is closed
                                      (default 5s)
 
+            Socket activation: given listening sockets (LISTEN_FDS, from systemd,
+            systemd-socket-activate or 'daemonkit supervise --listen'), it serves on the one named
+            http, else the first, and ignores --bind/--port; connections that arrived before it
+            started wait in the backlog.
+
             signals: TERM or INT: stop accepting, let requests in flight finish (up to 5 s), exit 0.
             HUP ('daemonkit reload'): resolve --root again (a switched 'current' symlink takes effect).
             USR1 ('daemonkit reopen-logs'): reopen --log after logrotate moved it.
 
             exit: 0 stopped by a signal, or started (detached); 1 cannot listen (port in use...),
                   or cannot switch user; 2 bad usage (missing --root, not a directory, bad port).""";
+    }
+
+    /** The socket handed over by socket activation: the TCP listener named "http", else the first TCP one. */
+    private static Optional<SocketActivation.Listener> activatedSocket() throws IOException {
+        List<SocketActivation.Listener> ls = SocketActivation.listeners();
+        return ls.stream().filter(l -> l.isTcp() && l.name().equals("http")).findFirst()
+                .or(() -> ls.stream().filter(SocketActivation.Listener::isTcp).findFirst());
     }
 
     private static Duration positive(Args a, String option, Duration dflt) throws UsageException {
@@ -125,6 +138,10 @@ final class ServeCommand implements Command {
                 .withMaxConnections(a.integer("max-connections", HttpLimits.DEFAULTS.maxConnections(), 1, 100_000));
         FileServer[] server = new FileServer[1];
         InetSocketAddress address = new InetSocketAddress(bind, port);
+        int activatedPort = -1;
+        if (a.get("pidfile").isPresent() && !SocketActivation.listeners().isEmpty()) {
+            throw new UsageException("socket-activated (LISTEN_FDS): serve runs in the foreground; drop --pidfile");
+        }
         Optional<Daemon> daemon = Optional.empty();
         if (a.get("pidfile").isPresent()) {
             DaemonOptions.Builder o = DaemonOptions.builder().name("daemonkit serve").pidfile(Path.of(a.get("pidfile").get()))
@@ -142,7 +159,16 @@ final class ServeCommand implements Command {
             }
         } else {
             try {
-                server[0] = FileServer.bind(root, address, limits);
+                Optional<SocketActivation.Listener> activated = activatedSocket();
+                if (activated.isPresent()) {
+                    SocketActivation.Listener l = activated.get();
+                    LOG.info("socket activation: serving on inherited fd {} ({}, port {}); --bind/--port not used", l.fd(),
+                            l.name(), l.port());
+                    server[0] = FileServer.on(root, SocketActivation.channel(l), limits);
+                    activatedPort = l.port(); // the channel may report a placeholder's port (ActivatedChannels)
+                } else {
+                    server[0] = FileServer.bind(root, address, limits);
+                }
             } catch (IOException e) {
                 err.println("daemonkit serve: " + e.getMessage());
                 return FAILED;
@@ -178,7 +204,7 @@ final class ServeCommand implements Command {
             JvmSignals.handle(List.of(Signal.SIGHUP), JvmSignals.WhenIgnored.LEAVE, s -> reload.run());
         }
         fs.start();
-        String url = "http://" + bind.getHostAddress() + ":" + fs.port() + "/";
+        String url = "http://" + bind.getHostAddress() + ":" + (activatedPort >= 0 ? activatedPort : fs.port()) + "/";
         LOG.info("serving {} on {}", root, url);
         daemon.ifPresent(d -> d.ready("serving " + root + " on " + url));
         stop.await();

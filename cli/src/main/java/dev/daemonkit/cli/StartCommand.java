@@ -22,12 +22,14 @@ final class StartCommand implements Command {
     public String usage() {
         return """
             usage: daemonkit start --pidfile P [--log FILE] [--chdir DIR] [--umask 022] [--ready-timeout 10s]
-                               [--user U] [--forking] -- CMD [ARGS...]
+                               [--user U] [--forking] [--notify] [--ready-fd N] [--start-timeout D]
+                               [--listen [NAME=]HOST:PORT]... -- CMD [ARGS...]
 
             Starts CMD detached: posix_spawn in a new session, stdin from /dev/null, stdout and stderr
             appended to --log (or /dev/null), directory and umask applied, SIGHUP/SIGTTIN/SIGTTOU/SIGPIPE
             ignored. The pidfile holds the daemon's pid and stays locked for its whole life.
-            Returns once the daemon is alive (--grace), or ready if it uses daemonkit's readiness.
+            Returns once the daemon is alive (--grace), or ready if it uses daemonkit's readiness, sends
+            READY=1 to its NOTIFY_SOCKET (--notify) or writes a newline on fd N (--ready-fd N).
 
             options:
             """ + DaemonArgs.OPTIONS_HELP + """
@@ -43,6 +45,7 @@ final class StartCommand implements Command {
         Args a = DaemonArgs.parse(name(), argv, true);
         List<String> command = a.requireCommand();
         DaemonOptions o = DaemonArgs.options(a);
+        DaemonArgs.service(a); // bad values are usage errors before anything starts
         DaemonArgs.check(o, command);
         return start(o, command, a, out);
     }
@@ -50,7 +53,8 @@ final class StartCommand implements Command {
     /** Shared with restart. */
     static int start(DaemonOptions o, List<String> command, Args a, PrintStream out) throws Exception {
         DaemonLauncher.Outcome r = a.flag("forking") ? DaemonLauncher.startForking(o, command)
-                : DaemonLauncher.start(o, command, Map.of(), DaemonArgs.grace(a), a.flag("wait-ready"), false);
+                : DaemonLauncher.start(o, command, Map.of(), DaemonArgs.grace(a), a.flag("wait-ready"), false,
+                        DaemonArgs.service(a));
         switch (r) {
             case DaemonLauncher.Outcome.Started s -> out.println("started (pid " + s.pid() + ")"
                     + (s.ready() ? ", ready" : ""));

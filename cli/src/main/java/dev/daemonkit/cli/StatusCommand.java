@@ -47,6 +47,10 @@ final class StatusCommand implements Command {
         Path pidfile = Path.of(a.require("pidfile"));
         DaemonControl.Status s = DaemonControl.status(pidfile, IdentityArgs.parse(a));
         (s.lsbCode() == 4 ? err : out).println(s.describe());
+        if (s.lsbCode() == 0) {
+            // What a --notify program last said (STATUS=) before it became ready; display only.
+            dev.daemonkit.daemon.StatusNote.read(pidfile).ifPresent(n -> out.println("status: " + n));
+        }
         return s.lsbCode();
     }
 }

@@ -45,8 +45,9 @@ final class SuperviseArgs {
 
     /** The program options {@code command} takes: all of them, but prefork's copies are its --workers. */
     static List<ProgramOption> programOptions(String command) {
-        return ProgramOptions.all().stream().filter(o -> !(command.equals("prefork") && o.flag().equals("numprocs")))
-                .toList();
+        // prefork's copies are its --workers, and its --listen HOST:PORT is the one socket they share.
+        return ProgramOptions.all().stream().filter(o -> !(command.equals("prefork")
+                && (o.flag().equals("numprocs") || o.flag().equals("listen")))).toList();
     }
 
     /** The help of {@code command}'s program options (with the defaults {@code defaults} has), then the supervisor's. */
@@ -83,8 +84,13 @@ final class SuperviseArgs {
 
     /** Applies the program options given on the command line to {@code b} and builds the spec. */
     static ProgramSpec program(Args a, ProgramSpec.Builder b) throws UsageException {
+        return apply(a, programOptions(a.commandName()), b);
+    }
+
+    /** Applies {@code options} as given on the command line to {@code b} and builds the spec. */
+    static ProgramSpec apply(Args a, List<ProgramOption> options, ProgramSpec.Builder b) throws UsageException {
         Path cwd = Path.of("").toAbsolutePath();
-        for (ProgramOption o : programOptions(a.commandName())) {
+        for (ProgramOption o : options) {
             List<String> values = o.isSwitch() ? (a.flag(o.flag()) ? List.of("true") : List.of()) : a.all(o.flag());
             if (values.size() > 1 && !o.repeatable()) {
                 throw new UsageException("--" + o.flag() + " is given more than once");

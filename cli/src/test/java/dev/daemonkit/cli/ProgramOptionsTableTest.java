@@ -33,7 +33,9 @@ class ProgramOptionsTableTest {
             Map.entry("stdout-log", "/var/log/out.log"), Map.entry("stderr-log", "/var/log/err.log"),
             Map.entry("redirect-stderr", "true"), Map.entry("program-log", "/var/log/all.log"),
             Map.entry("log-max-bytes", "512KB"), Map.entry("log-backups", "0"),
-            Map.entry("program-pidfile", "/run/app.pid"));
+            Map.entry("program-pidfile", "/run/app.pid"), Map.entry("notify", "true"), Map.entry("ready-fd", "3"),
+            Map.entry("start-timeout", "1m"), Map.entry("watchdog", "30s"),
+            Map.entry("listen", "http=127.0.0.1:8080,admin=127.0.0.1:8081"));
 
     @TempDir
     Path dir;

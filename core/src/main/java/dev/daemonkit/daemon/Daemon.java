@@ -151,14 +151,29 @@ public final class Daemon {
     /**
      * Runs {@code action} on SIGHUP, the conventional "reload your configuration" (nginx,
      * sshd, jsvc). SIGHUP is ignored by default; registering an action makes the daemon catch it
-     * instead. {@code daemonkit reload --pidfile P} sends it.
+     * instead. {@code daemonkit reload --pidfile P} sends it. Under a NOTIFY_SOCKET the reload is
+     * announced as systemd 253's Type=notify-reload expects: RELOADING=1 with MONOTONIC_USEC
+     * (CLOCK_MONOTONIC, which System.nanoTime() reads on Linux) before the actions, READY=1 after.
      */
     public void onReload(Runnable action) {
         reloadActions.add(action);
         catchSignal(Signal.SIGHUP, () -> {
             LOG.info("SIGHUP: reloading");
+            notifySystemd("RELOADING=1\nMONOTONIC_USEC=" + System.nanoTime() / 1000);
             reloadActions.forEach(Daemon::runLogged);
+            notifySystemd("READY=1");
         });
+    }
+
+    /**
+     * Feeds the watchdog that systemd (WatchdogSec=) or {@code daemonkit supervise --watchdog}
+     * set up, with WATCHDOG=1 every half interval while {@code healthy} passes (see
+     * {@link Watchdog}); a program that hangs or whose check fails is then restarted.
+     *
+     * @return the watchdog, to close when the program stops on purpose; empty when none was asked for
+     */
+    public Optional<Watchdog> watchdog(java.util.function.BooleanSupplier healthy) {
+        return Watchdog.start(healthy);
     }
 
     /**

@@ -1,10 +1,13 @@
 package dev.daemonkit.daemon;
 
+import dev.daemonkit.notify.ServiceProtocol;
+import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.WaitStatus;
+import dev.daemonkit.process.ActivationSockets;
 import dev.daemonkit.process.ChildProcess;
 import dev.daemonkit.process.ExecException;
 import dev.daemonkit.process.Spawn;
@@ -148,7 +151,26 @@ public final class DaemonLauncher {
      */
     public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Duration grace,
             boolean waitReady, boolean relaunch) throws IOException, InterruptedException {
+        return start(o, command, extraEnv, grace, waitReady, relaunch, ServiceProtocol.NONE);
+    }
+
+    /**
+     * {@link #start(DaemonOptions, List, Map, Duration, boolean, boolean)} for a program that
+     * reports readiness systemd's or s6's way, or gets listening sockets ({@code service}; its
+     * start timeout is the options' ready timeout). The listening sockets take fds 3.. and the
+     * ready fd its own number; the readiness pipe and the pidfile descriptor move above them
+     * (their numbers are in the environment). The last STATUS= sent before READY=1 is kept
+     * beside the pidfile for {@code status} ({@link StatusNote}).
+     *
+     * @throws IllegalArgumentException {@code service} has a watchdog: nothing would be left to
+     *                                  watch it once the launcher has returned (supervise does that)
+     */
+    public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Duration grace,
+            boolean waitReady, boolean relaunch, ServiceProtocol service) throws IOException, InterruptedException {
         command = Spawn.anchorProgram(command); // ./run.sh: in the launch directory, not the daemon's "/"
+        if (service.hasWatchdog()) {
+            throw new IllegalArgumentException("a watchdog needs a process that keeps watching: use supervise");
+        }
         Pidfile pidfile = null;
         if (o.pidfile() != null) {
             try {
@@ -160,17 +182,27 @@ public final class DaemonLauncher {
         }
         boolean started = false;
         try {
-            try (LaunchScope scope = LaunchScope.open(o)) {
+            try (LaunchScope scope = LaunchScope.open(o);
+                    ActivationSockets sockets = service.listen().isEmpty() ? null : ActivationSockets.bind(service.listen());
+                    ServiceReadiness external = ServiceReadiness.open(service)) {
                 PosixFiles.Pipe ready = PosixFiles.pipe();
                 Fd readEnd = scope.track(ready.readEnd());
                 Fd writeEnd = scope.track(ready.writeEnd());
+                int readyPipeFd = freeFd(ReadyPipe.CHILD_FD + service.listen().size(), service.readyFd());
+                int pidfileFd = freeFd(readyPipeFd + 1, service.readyFd());
                 Spawn spawn = scope.detached(command, relaunch)
-                        .passFd(writeEnd.number(), ReadyPipe.CHILD_FD)
-                        .env(ReadyPipe.ENV_FD, Integer.toString(ReadyPipe.CHILD_FD));
+                        .passFd(writeEnd.number(), readyPipeFd)
+                        .env(ReadyPipe.ENV_FD, Integer.toString(readyPipeFd));
                 extraEnv.forEach(spawn::env);
+                if (sockets != null) {
+                    sockets.passTo(spawn);
+                }
+                if (external != null) {
+                    external.passTo(spawn);
+                }
                 if (pidfile != null) {
-                    spawn.passFd(pidfile.lockFd().number(), PIDFILE_CHILD_FD)
-                            .env(ENV_PIDFILE_FD, Integer.toString(PIDFILE_CHILD_FD))
+                    spawn.passFd(pidfile.lockFd().number(), pidfileFd)
+                            .env(ENV_PIDFILE_FD, Integer.toString(pidfileFd))
                             .env(ENV_PIDFILE, pidfile.path().toString());
                 }
                 ChildProcess child = scope.start(spawn, !relaunch);
@@ -181,7 +213,14 @@ public final class DaemonLauncher {
                 }
                 // Our copy of the write end must go, or we would never see end of file.
                 writeEnd.close();
-                Outcome.Started up = new Startup(child, readEnd, pidfile, o, scope.log(), grace, waitReady).await();
+                if (external != null) {
+                    external.spawned();
+                }
+                Outcome.Started up = new Startup(child, readEnd, pidfile, o, scope.log(), grace, waitReady)
+                        .external(external).await();
+                if (pidfile != null) {
+                    StatusNote.write(pidfile.path(), external == null ? Optional.empty() : external.status());
+                }
                 scope.succeeded();
                 started = true;
                 return up;
@@ -237,6 +276,11 @@ public final class DaemonLauncher {
                 Pidfile.removeIfStale(pidfile, r.file()); // what the program wrote names no live process now
             }
         }
+    }
+
+    /** {@code from}, or the next number that is not {@code taken}. */
+    private static int freeFd(int from, int taken) {
+        return from == taken ? from + 1 : from;
     }
 
     /** "exited with status 3" / "killed by SIGSEGV (core dumped)". */

@@ -1,17 +1,12 @@
 package dev.daemonkit.daemon;
 
-import dev.daemonkit.posix.Errno;
-import dev.daemonkit.posix.Fd;
-import dev.daemonkit.posix.FileStat;
-import dev.daemonkit.posix.Posix;
-import dev.daemonkit.posix.PosixException;
-import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -29,8 +24,7 @@ final class ForkingRecord {
 
     /** {@code P.daemonkit} next to the pidfile P. */
     static Path pathFor(Path pidfile) {
-        Path abs = pidfile.toAbsolutePath();
-        return abs.resolveSibling(abs.getFileName() + ".daemonkit");
+        return SideFile.beside(pidfile, "daemonkit");
     }
 
     /**
@@ -40,15 +34,7 @@ final class ForkingRecord {
     static void write(Path pidfile, int pid) throws IOException {
         ProcessInfo p = ProcessTable.of(pid).orElseThrow(() -> new IOException("pid " + pid + " is gone"));
         String text = "pid=" + pid + " start=" + p.startTime().toEpochMilli() + " boot=" + bootId() + "\n";
-        Path record = pathFor(pidfile);
-        Path tmp = record.resolveSibling(record.getFileName() + "." + Posix.getpid() + ".tmp");
-        try (Fd fd = PosixFiles.open(tmp, PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_EXCL | PosixFiles.O_NOFOLLOW
-                | PosixFiles.O_CLOEXEC, 0644)) {
-            PosixFiles.fchmod(fd, 0644);
-            PosixFiles.pwrite(fd, text.getBytes(StandardCharsets.US_ASCII), 0);
-        }
-        Files.move(tmp, record, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        SideFile.replace(pathFor(pidfile), text.getBytes(StandardCharsets.US_ASCII));
     }
 
     /**
@@ -56,13 +42,12 @@ final class ForkingRecord {
      * and that pid is still the very process recorded (same start time, same boot).
      */
     static OptionalInt livePid(Path pidfile) {
-        Path record = pathFor(pidfile);
-        try (Fd fd = PosixFiles.open(record, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK | PosixFiles.O_CLOEXEC, 0)) {
-            FileStat st = PosixFiles.fstat(fd);
-            if (!st.isRegular() || st.size() > 256 || PidfileProbe.untrustedOwner(record, st) != null) {
+        try {
+            Optional<byte[]> content = SideFile.read(pathFor(pidfile), 256);
+            if (content.isEmpty()) {
                 return OptionalInt.empty();
             }
-            String[] f = new String(PosixFiles.read(fd, 256), StandardCharsets.US_ASCII).trim().split(" ");
+            String[] f = new String(content.get(), StandardCharsets.US_ASCII).trim().split(" ");
             if (f.length != 3 || !f[0].startsWith("pid=") || !f[1].startsWith("start=") || !f[2].startsWith("boot=")
                     || !f[2].substring(5).equals(bootId())) {
                 return OptionalInt.empty();
@@ -83,14 +68,7 @@ final class ForkingRecord {
 
     /** Removes the record (when its daemon was stopped, or is gone). */
     static void remove(Path pidfile) {
-        try {
-            PosixFiles.unlink(pathFor(pidfile));
-        } catch (PosixException e) {
-            if (e.errno() != Errno.ENOENT) {
-                org.slf4j.LoggerFactory.getLogger(ForkingRecord.class).warn("cannot remove {}: {}", pathFor(pidfile),
-                        e.getMessage());
-            }
-        }
+        SideFile.remove(pathFor(pidfile));
     }
 
     private static String bootId() throws IOException {

@@ -61,19 +61,7 @@ final class SessionCleanup {
 
     /** Whether {@code pid} is a live descendant of this process now. */
     static boolean isOurs(int pid) {
-        int self = Posix.getpid();
-        int p = pid;
-        for (int depth = 0; p > 1 && depth < 4096; depth++) {
-            var info = ProcessTable.of(p);
-            if (info.isEmpty() || depth == 0 && info.get().isZombie()) {
-                return false;
-            }
-            p = info.get().ppid();
-            if (p == self) {
-                return true;
-            }
-        }
-        return false;
+        return ProcessTable.of(pid).filter(p -> !p.isZombie()).isPresent() && ProcessTable.isDescendant(pid, Posix.getpid());
     }
 
     /** "pid 4242 (sleep 100), pid 4243 (sh -c ...)". */

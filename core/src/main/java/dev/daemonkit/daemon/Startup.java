@@ -35,6 +35,9 @@ final class Startup {
     private final Duration grace;
     private boolean notify;
     private int daemonPid;
+    /** --notify / --ready-fd: only that report counts; null without. */
+    private ServiceReadiness external;
+    private long readyEnd;
 
     Startup(ChildProcess child, Fd readEnd, Pidfile pidfile, DaemonOptions options, Optional<Fd> log, Duration grace,
             boolean waitReady) {
@@ -48,19 +51,28 @@ final class Startup {
         this.daemonPid = child.pid();
     }
 
+    /** Also waits for sd_notify READY=1 or a newline on the ready fd, instead of the grace period. */
+    Startup external(ServiceReadiness r) {
+        external = r;
+        return this;
+    }
+
     /** Waits until the daemon is up; throws {@link StartFailedException} after cleaning up otherwise. */
     DaemonLauncher.Outcome.Started await() throws IOException, InterruptedException {
         long start = System.nanoTime();
         long graceEnd = start + grace.toNanos();
-        long readyEnd = start + options.readyTimeout().toNanos();
+        readyEnd = start + options.readyTimeout().toNanos();
         boolean eof = false;
         StringBuilder pending = new StringBuilder();
         while (true) {
             long now = System.nanoTime();
-            long end = notify ? readyEnd : Math.min(graceEnd, readyEnd);
+            boolean explicit = notify || external != null;
+            long end = explicit ? readyEnd : Math.min(graceEnd, readyEnd);
             if (now >= end) {
-                if (notify) {
-                    throw fail("did not report ready within " + options.readyTimeout().toMillis() + " ms");
+                if (explicit) {
+                    throw fail("did not report ready within " + options.readyTimeout().toMillis() + " ms"
+                            + (external != null ? " (the start timeout" + (readyEnd - start > options.readyTimeout().toNanos()
+                                    ? ", as extended by EXTEND_TIMEOUT_USEC)" : ")") : ""));
                 }
                 if (isAlive(daemonPid)) {
                     return new DaemonLauncher.Outcome.Started(daemonPid, false);
@@ -94,6 +106,10 @@ final class Startup {
             } else if (eof) {
                 Thread.sleep(20);
             }
+            Optional<DaemonLauncher.Outcome.Started> up = checkExternal();
+            if (up.isPresent()) {
+                return up.get();
+            }
             checkChild();
         }
     }
@@ -102,25 +118,50 @@ final class Startup {
         if (line.equals("NOTIFY")) {
             notify = true;
         } else if (line.startsWith("PID ")) {
-            int pid = parsePid(line.substring(4).trim());
-            if (pid > 0 && !isAlive(pid)) {
-                // Gone already (a daemon that failed right after saying who it is): nothing to
-                // believe or signal; its ERROR line or exit tells the rest.
-                return Optional.empty();
-            }
-            if (!isOurs(pid)) {
-                throw fail("it reported pid " + printable(line.substring(4).trim()) + ", which is not a process"
-                        + " daemonkit started that holds its pidfile's lock; refusing it");
-            }
-            daemonPid = pid;
-            if (pidfile != null) {
-                pidfile.write(pid);
-            }
+            adoptPid(parsePid(line.substring(4).trim()), line.substring(4).trim());
         } else if (line.equals("READY")) {
             return Optional.of(new DaemonLauncher.Outcome.Started(daemonPid, true));
         } else if (line.startsWith("ERROR")) {
             child.waitFor(Duration.ofMillis(500));
             throw fail(printable(line.substring(5)).trim());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A pid the daemon names as its own (a PID line, MAINPID=): believed only for a process of
+     * ours that holds the pidfile's lock; then it is the pid written and waited for.
+     */
+    private void adoptPid(int pid, String shown) throws IOException {
+        if (pid > 0 && !isAlive(pid)) {
+            // Gone already (a daemon that failed right after saying who it is): nothing to
+            // believe or signal; its ERROR line or exit tells the rest.
+            return;
+        }
+        if (!isOurs(pid)) {
+            throw fail("it reported pid " + printable(shown) + ", which is not a process"
+                    + " daemonkit started that holds its pidfile's lock; refusing it");
+        }
+        daemonPid = pid;
+        if (pidfile != null) {
+            pidfile.write(pid);
+        }
+    }
+
+    /** sd_notify datagrams and the ready fd: READY, MAINPID, EXTEND_TIMEOUT_USEC, a hopeless state. */
+    private Optional<DaemonLauncher.Outcome.Started> checkExternal() throws IOException {
+        if (external == null) {
+            return Optional.empty();
+        }
+        for (ServiceReadiness.Event e : external.poll()) {
+            switch (e) {
+                case ServiceReadiness.Event.MainPid m -> adoptPid(m.pid(), "MAINPID=" + m.pid());
+                case ServiceReadiness.Event.Extend x -> readyEnd = Math.max(readyEnd, System.nanoTime() + x.more().toNanos());
+                case ServiceReadiness.Event.Failed f -> throw fail(f.reason());
+                case ServiceReadiness.Event.Ready r -> {
+                    return Optional.of(new DaemonLauncher.Outcome.Started(daemonPid, true));
+                }
+            }
         }
         return Optional.empty();
     }

@@ -247,6 +247,7 @@ final class StopSequence {
     }
 
     static boolean removeStale(Path pidfile, FileStat file) {
+        StatusNote.remove(pidfile); // the STATUS= of a daemon that is gone
         return Pidfile.removeIfStale(pidfile, file);
     }
 

@@ -23,6 +23,16 @@ import java.util.Optional;
  * Unix socket names are paths, or {@code @name} for the abstract namespace.
  */
 public final class Sockets {
+    /** Address families and socket types, as {@link #domain} and {@link #type} report them. */
+    public static final int AF_UNIX = Abi.AF_UNIX;
+    public static final int AF_INET = Abi.AF_INET;
+    public static final int AF_INET6 = Abi.AF_INET6;
+    public static final int SOCK_STREAM = Abi.SOCK_STREAM;
+    public static final int SOCK_DGRAM = Abi.SOCK_DGRAM;
+
+    /** Descriptors one datagram may pass that are received (and closed); more are dropped by the kernel. */
+    private static final int PASSED_FDS_MAX = 16;
+
     private Sockets() {
     }
 
@@ -109,7 +119,9 @@ public final class Sockets {
     /**
      * Receives one datagram of at most {@code max} bytes, with the sender's credentials when
      * {@link #passCredentials} is on (else -1 for each). Empty when {@code dontWait} and none is
-     * queued (EAGAIN).
+     * queued (EAGAIN). Descriptors a sender passes along (SCM_RIGHTS, e.g. systemd-notify's
+     * BARRIER=1 pipe) are closed at once: closing is all such a sender waits for, and a descriptor
+     * kept by mistake would leak.
      */
     public static Optional<Datagram> receive(Fd fd, int max, boolean dontWait) throws PosixException {
         try (Arena a = Arena.ofConfined()) {
@@ -117,7 +129,7 @@ public final class Sockets {
             MemorySegment iov = a.allocate(Abi.IOVEC_SIZE, 8);
             iov.set(ADDRESS, Abi.IOVEC_BASE_OFFSET, buf);
             iov.set(JAVA_LONG, Abi.IOVEC_LEN_OFFSET, max);
-            long controlSize = Abi.CMSG_SPACE_UCRED;
+            long controlSize = Abi.CMSG_SPACE_UCRED + Abi.CMSGHDR_SIZE + 4L * PASSED_FDS_MAX;
             MemorySegment control = a.allocate(controlSize, 8);
             MemorySegment msg = a.allocate(Abi.MSGHDR_SIZE, 8);
             msg.set(ADDRESS, Abi.MSGHDR_IOV_OFFSET, iov);
@@ -126,7 +138,7 @@ public final class Sockets {
             msg.set(JAVA_LONG, Abi.MSGHDR_CONTROLLEN_OFFSET, controlSize);
             long n;
             try {
-                n = SocketCalls.recvmsg(fd.number(), msg, dontWait ? Abi.MSG_DONTWAIT : 0);
+                n = SocketCalls.recvmsg(fd.number(), msg, Abi.MSG_CMSG_CLOEXEC | (dontWait ? Abi.MSG_DONTWAIT : 0));
             } catch (PosixException e) {
                 if (e.errno() == Errno.EAGAIN) {
                     return Optional.empty();
@@ -137,13 +149,26 @@ public final class Sockets {
             int uid = -1;
             int gid = -1;
             long controlLen = msg.get(JAVA_LONG, Abi.MSGHDR_CONTROLLEN_OFFSET);
-            if (controlLen >= Abi.CMSGHDR_SIZE + Abi.UCRED_SIZE
-                    && control.get(JAVA_INT, Abi.CMSG_LEVEL_OFFSET) == Abi.SOL_SOCKET
-                    && control.get(JAVA_INT, Abi.CMSG_TYPE_OFFSET) == Abi.SCM_CREDENTIALS) {
-                // CMSG_DATA: right after the aligned header.
-                pid = control.get(JAVA_INT, Abi.CMSGHDR_SIZE + Abi.UCRED_PID_OFFSET);
-                uid = control.get(JAVA_INT, Abi.CMSGHDR_SIZE + Abi.UCRED_UID_OFFSET);
-                gid = control.get(JAVA_INT, Abi.CMSGHDR_SIZE + Abi.UCRED_GID_OFFSET);
+            // CMSG_FIRSTHDR / CMSG_NXTHDR: each header's length, rounded up to 8, leads to the next.
+            long at = 0;
+            while (at + Abi.CMSGHDR_SIZE <= controlLen) {
+                long len = control.get(JAVA_LONG, at + Abi.CMSG_LEN_OFFSET);
+                if (len < Abi.CMSGHDR_SIZE || at + len > controlLen) {
+                    break;
+                }
+                int level = control.get(JAVA_INT, at + Abi.CMSG_LEVEL_OFFSET);
+                int type = control.get(JAVA_INT, at + Abi.CMSG_TYPE_OFFSET);
+                long data = at + Abi.CMSGHDR_SIZE; // CMSG_DATA: right after the aligned header
+                if (level == Abi.SOL_SOCKET && type == Abi.SCM_CREDENTIALS && len >= Abi.CMSGHDR_SIZE + Abi.UCRED_SIZE) {
+                    pid = control.get(JAVA_INT, data + Abi.UCRED_PID_OFFSET);
+                    uid = control.get(JAVA_INT, data + Abi.UCRED_UID_OFFSET);
+                    gid = control.get(JAVA_INT, data + Abi.UCRED_GID_OFFSET);
+                } else if (level == Abi.SOL_SOCKET && type == Abi.SCM_RIGHTS) {
+                    for (long i = data; i + 4 <= at + len; i += 4) {
+                        Fd.adopt(control.get(JAVA_INT, i)).close();
+                    }
+                }
+                at += (len + 7) & ~7L;
             }
             boolean truncated = (msg.get(JAVA_INT, Abi.MSGHDR_FLAGS_OFFSET) & Abi.MSG_TRUNC) != 0;
             return Optional.of(new Datagram(buf.asSlice(0, n).toArray(JAVA_BYTE), pid, uid, gid, truncated));

@@ -52,6 +52,26 @@ public final class ProcessTable {
         }
     }
 
+    /**
+     * Whether {@code pid} is a descendant of {@code ancestor} (not the ancestor itself), by the
+     * parent chain in /proc. A zombie counts (its chain is intact until it is reaped); an orphan
+     * re-parented to init or a subreaper no longer descends from its old ancestors.
+     */
+    public static boolean isDescendant(int pid, int ancestor) {
+        int p = pid;
+        for (int depth = 0; p > 1 && depth < 4096; depth++) {
+            Optional<ProcessInfo> info = of(p);
+            if (info.isEmpty()) {
+                return false;
+            }
+            p = info.get().ppid();
+            if (p == ancestor) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Every process on the system, by pid. */
     public static List<ProcessInfo> all() {
         List<ProcessInfo> list = new ArrayList<>();

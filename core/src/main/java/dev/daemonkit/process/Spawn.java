@@ -64,6 +64,7 @@ public final class Spawn {
     private final Map<Integer, Integer> passedFds = new LinkedHashMap<>();
     private Reaper reaper;
     private dev.daemonkit.posix.Signal parentDeathSignal;
+    private final List<String> ownPidVariables = new ArrayList<>();
 
     private Spawn(List<String> command) {
         if (command.isEmpty()) {
@@ -102,7 +103,7 @@ public final class Spawn {
      */
     public Map<String, String> environment() {
         if (environment == null) {
-            environment = new TreeMap<>(System.getenv());
+            environment = new TreeMap<>(dev.daemonkit.posix.ProcessEnvironment.current());
         }
         return environment;
     }
@@ -242,6 +243,16 @@ public final class Spawn {
     }
 
     /**
+     * Sets each of these environment variables to the child's own pid (systemd's LISTEN_PID,
+     * WATCHDOG_PID): the child is started through a {@code /bin/sh} exec trampoline that exports
+     * them and execs the program in the same process (see PidTrampoline).
+     */
+    public Spawn ownPidVariables(String... names) {
+        ownPidVariables.addAll(List.of(names));
+        return this;
+    }
+
+    /**
      * Starts the child.
      *
      * @throws ExecException      "command not found", "is a directory", "is not executable",
@@ -254,6 +265,10 @@ public final class Spawn {
         String program = ProgramLookup.resolve(command.get(0), searchPath, directory,
                 env != null ? env.get("PATH") : System.getenv("PATH"));
         List<String> argvList = command;
+        if (!ownPidVariables.isEmpty()) {
+            argvList = PidTrampoline.wrap(ownPidVariables, program, command.subList(1, command.size()));
+            program = PidTrampoline.SHELL;
+        }
         if (parentDeathSignal != null) {
             String setpriv;
             try {
@@ -262,7 +277,7 @@ public final class Spawn {
                 throw new IllegalStateException("a parent-death signal needs setpriv (util-linux), which is not in PATH");
             }
             List<String> wrapped = new ArrayList<>(List.of(setpriv, "--pdeathsig", parentDeathSignal.name(), "--", program));
-            wrapped.addAll(command.subList(1, command.size()));
+            wrapped.addAll(argvList.subList(1, argvList.size()));
             argvList = wrapped;
             program = setpriv;
         }
@@ -285,7 +300,8 @@ public final class Spawn {
                     files.add(fa, parentEnds, closeInParent);
                 }
                 CStringArray argv = CStringArray.of(arena, argvList);
-                CStringArray envp = env == null ? InheritedEnvironment.ENVP : CStringArray.of(arena, environList(env));
+                CStringArray envp = env == null && !dev.daemonkit.posix.ProcessEnvironment.changed() ? InheritedEnvironment.ENVP
+                        : CStringArray.of(arena, environList(env != null ? env : dev.daemonkit.posix.ProcessEnvironment.current()));
                 String path = program;
                 r.spawnLock().lock();
                 try {

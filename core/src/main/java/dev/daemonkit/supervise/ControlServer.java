@@ -176,7 +176,8 @@ public final class ControlServer implements AutoCloseable {
         for (Supervisor.ProcessStatus s : list) {
             long secs = Duration.between(s.since(), Instant.now()).toSeconds();
             sb.append(String.format("%-20s %-9s %-10s %-12s %s%n", s.name(), s.state(),
-                    s.pid() > 0 ? "pid " + s.pid() : "-", "for " + secs + "s", s.lastReason()));
+                    s.pid() > 0 ? "pid " + s.pid() : "-", "for " + secs + "s", s.lastReason()
+                    + s.service().map(x -> (s.lastReason().isEmpty() ? "" : " ") + "[" + x + "]").orElse("")));
         }
         return sb.toString();
     }

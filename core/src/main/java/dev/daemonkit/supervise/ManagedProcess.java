@@ -38,6 +38,7 @@ final class ManagedProcess {
     private final Supervisor sup;
     private final RotatingLog stdoutLog;
     private final RotatingLog stderrLog;
+    private final ServiceWatch service;
 
     private ProgramState state = ProgramState.STOPPED;
     private long generation;
@@ -54,6 +55,8 @@ final class ManagedProcess {
     private Instant startedAt = Instant.now();
     /** Exits from RUNNING in a row that came less than {@link #QUICK} after the start. */
     private int quickExits;
+    /** Why this run is being stopped against its will (start timeout, watchdog); its exit is a failure. */
+    private String serviceFailure;
 
     ManagedProcess(Supervisor sup, ProgramSpec spec, String name, RotatingLog stdoutLog, RotatingLog stderrLog) {
         this.sup = sup;
@@ -61,6 +64,11 @@ final class ManagedProcess {
         this.name = name;
         this.stdoutLog = stdoutLog;
         this.stderrLog = stderrLog;
+        this.service = new ServiceWatch(sup, this, spec.service(), sup.activationSockets(spec));
+    }
+
+    ServiceWatch service() {
+        return service;
     }
 
     ProgramState state() {
@@ -134,10 +142,13 @@ final class ManagedProcess {
         s.stdout(stdoutLog != null ? Redirect.PIPE : Redirect.INHERIT);
         s.stderr(stderrLog != null ? Redirect.PIPE : spec.redirectStderr() ? Redirect.fd(1) : Redirect.INHERIT);
         s.env("SUPERVISOR_PROCESS_NAME", name);
+        serviceFailure = null;
         try {
+            service.prepare(s, g);
             child = s.start();
         } catch (PosixException | IllegalStateException e) {
             child = null;
+            service.endRun();
             failedStart("cannot spawn: " + e.getMessage());
             return;
         }
@@ -149,7 +160,10 @@ final class ManagedProcess {
         // at most.
         CompletableFuture<Void> drained = CompletableFuture.allOf(out, err).completeOnTimeout(null, 1, TimeUnit.SECONDS);
         c.onExit().thenCombine(drained, (st, ignored) -> st).thenAccept(st -> sup.post(() -> exited(g, st)));
-        if (spec.startSeconds().isZero()) {
+        service.spawned(g, c.pid());
+        if (service.waitsForReady()) {
+            become(Transition.SPAWNED, "pid " + c.pid() + ", waiting for it to report ready");
+        } else if (spec.startSeconds().isZero()) {
             failedStarts = 0;
             become(Transition.STARTED, "pid " + c.pid() + ", no start seconds");
         } else {
@@ -168,10 +182,11 @@ final class ManagedProcess {
             return;
         }
         cancelTimer();
+        service.endRun();
         child.close();
         child = null;
         lastExit = Optional.of(st);
-        String what = Supervisor.describe(st);
+        String what = serviceFailure == null ? Supervisor.describe(st) : serviceFailure + "; " + Supervisor.describe(st);
         boolean daemonized = spec.pidfile() != null && st instanceof WaitStatus.Exited e && e.code() == 0;
         switch (state) {
             // A launcher that exits 0 after a stop request may have left its daemon running: find it, stop it.
@@ -189,10 +204,12 @@ final class ManagedProcess {
                     // A one-shot that finished quickly did its job: no retries, its status stands.
                     afterRunning(what, lastExit);
                 } else {
-                    failedStart(what + " within " + spec.startSeconds().toMillis() + " ms of starting");
+                    failedStart(what + (serviceFailure != null ? "" : service.waitsForReady() ? " before it reported ready"
+                            : " within " + spec.startSeconds().toMillis() + " ms of starting"));
                 }
             }
-            case RUNNING -> afterRunning(what, lastExit);
+            // Stopped for a service failure (watchdog): a failure whatever its exit status says.
+            case RUNNING -> afterRunning(what, serviceFailure != null ? Optional.empty() : lastExit);
             default -> LOG.debug("{}: exit {} in state {}", name, what, state);
         }
     }
@@ -333,6 +350,29 @@ final class ManagedProcess {
         }
     }
 
+    /** READY=1 or a newline on the ready fd while STARTING: RUNNING. */
+    void readyReported(long g, String how) {
+        if (g == generation && state == ProgramState.STARTING && serviceFailure == null) {
+            failedStarts = 0;
+            become(Transition.STARTED, "pid " + pid() + " " + how);
+        }
+    }
+
+    /**
+     * The start timeout or the watchdog expired: the run is stopped (stop signal, then SIGKILL)
+     * and its exit counts as a failed start or an unexpected exit, so the restart policy applies.
+     */
+    void serviceFailure(long g, String reason) {
+        if (g != generation || child == null || serviceFailure != null
+                || state != ProgramState.STARTING && state != ProgramState.RUNNING) {
+            return;
+        }
+        serviceFailure = reason;
+        LOG.warn("{}: {}; sending {}", name, reason, spec.stopSignal());
+        cancelTimer();
+        stopSignalThenKill(g, () -> child != null);
+    }
+
     void stop() {
         if (pidfileDeadline != null) {
             // Nothing to signal until the pidfile names the daemon; pollPidfile stops it then.
@@ -361,9 +401,13 @@ final class ManagedProcess {
 
     /** Sends the stop signal, and SIGKILL after the stop timeout if this run is still there. */
     private void sendStop(long g) {
+        stopSignalThenKill(g, () -> state == ProgramState.STOPPING);
+    }
+
+    private void stopSignalThenKill(long g, java.util.function.BooleanSupplier stillDue) {
         send(spec.stopSignal());
         timer = sup.schedule(spec.stopTimeout(), () -> {
-            if (generation == g && state == ProgramState.STOPPING) {
+            if (generation == g && stillDue.getAsBoolean()) {
                 LOG.warn("{}: still running {} ms after {}; sending SIGKILL", name, spec.stopTimeout().toMillis(),
                         spec.stopSignal());
                 send(Signal.SIGKILL);
@@ -382,6 +426,7 @@ final class ManagedProcess {
 
     private void send(Signal s) {
         try {
+            service.signalMainPid(s);
             if (child != null) {
                 if (spec.signalGroup()) {
                     child.signalGroup(s);

@@ -205,6 +205,15 @@ public final class OptionValues {
         return out;
     }
 
+    /** {@code [NAME=]HOST:PORT[,...]}: listening sockets for socket activation. */
+    public static List<dev.daemonkit.process.ListenAddress> listen(String text) {
+        List<dev.daemonkit.process.ListenAddress> out = new ArrayList<>();
+        for (String item : text.split(",", -1)) {
+            out.add(dev.daemonkit.process.ListenAddress.parse(item));
+        }
+        return out;
+    }
+
     /** always, on-failure (or unexpected, supervisord's word), never; true/false as supervisord's autorestart. */
     public static RestartPolicy restart(String text) {
         return RestartPolicy.parse(text);

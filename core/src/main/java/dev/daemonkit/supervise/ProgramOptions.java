@@ -1,6 +1,7 @@
 package dev.daemonkit.supervise;
 
 import dev.daemonkit.posix.Signal;
+import dev.daemonkit.process.ListenAddress;
 import dev.daemonkit.supervise.ProgramOption.Type;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,8 @@ public final class ProgramOptions {
     static final Type<Long> SIZE = new Type<>("SIZE", (t, base) -> OptionValues.size(t), OptionValues::formatSize, false);
     static final Type<Map<String, String>> ENVIRONMENT = new Type<>("K=V", (t, base) -> OptionValues.environment(t),
             OptionValues::formatEnvironment, true);
+    static final Type<List<ListenAddress>> LISTEN = new Type<>("[NAME=]HOST:PORT", (t, base) -> OptionValues.listen(t),
+            l -> l.stream().map(ListenAddress::toString).collect(Collectors.joining(",")), true);
     static final Type<Path> FILE = path("FILE");
     static final Type<Path> DIRECTORY = path("DIR");
 
@@ -74,7 +77,19 @@ public final class ProgramOptions {
             ProgramOption.of("log-backups", count(0, 1000), ProgramSpec.Builder::logBackups, ProgramSpec::logBackups,
                     "rotated log files kept", "logfile_backups"),
             ProgramOption.of("program-pidfile", FILE, ProgramSpec.Builder::pidfile, ProgramSpec::pidfile,
-                    "it daemonizes itself: after it exits 0, follow the pid it writes here", "pidfile"));
+                    "it daemonizes itself: after it exits 0, follow the pid it writes here", "pidfile"),
+            ProgramOption.of("notify", SWITCH, (b, v) -> b.service(b.service().withNotify(v)), s -> s.service().notifyReady(),
+                    "started once it sends READY=1 to $NOTIFY_SOCKET (sd_notify; systemd Type=notify)"),
+            ProgramOption.of("ready-fd", count(3, 1023), (b, fd) -> b.service(b.service().withReadyFd(fd)),
+                    s -> s.service().readyFd() < 0 ? null : s.service().readyFd(),
+                    "started once it writes a newline to its fd N (s6 notification-fd)"),
+            ProgramOption.of("start-timeout", DURATION, (b, d) -> b.service(b.service().withStartTimeout(d)),
+                    s -> s.service().startTimeout(), "with notify or ready-fd: how long it has to become ready"),
+            ProgramOption.of("watchdog", DURATION, (b, d) -> b.service(b.service().withWatchdog(d)),
+                    s -> s.service().hasWatchdog() ? s.service().watchdog() : null,
+                    "restart it when no WATCHDOG=1 came for this long (systemd WatchdogSec=)"),
+            ProgramOption.of("listen", LISTEN, (b, l) -> l.forEach(a -> b.service(b.service().withListen(a))),
+                    s -> s.service().listen(), "bind it, pass it as LISTEN_FDS (socket activation); supervise keeps it across restarts"));
 
     private ProgramOptions() {
     }
@@ -82,6 +97,14 @@ public final class ProgramOptions {
     /** Every program option, in the order help lists them. */
     public static List<ProgramOption> all() {
         return ALL;
+    }
+
+    /** The flags of the service protocol (sd_notify, ready fd, watchdog, socket activation), which start takes too. */
+    public static final Set<String> SERVICE_FLAGS = Set.of("notify", "ready-fd", "start-timeout", "watchdog", "listen");
+
+    /** The options of the service protocol, in the order help lists them. */
+    public static List<ProgramOption> serviceOptions() {
+        return ALL.stream().filter(o -> SERVICE_FLAGS.contains(o.flag())).toList();
     }
 
     /** The option with this command-line name (without dashes). */

@@ -1,5 +1,6 @@
 package dev.daemonkit.supervise;
 
+import dev.daemonkit.notify.ServiceProtocol;
 import dev.daemonkit.posix.Signal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,7 @@ public final class ProgramSpec {
     private final Path pidfile;
     private final int listenFd;
     private final Signal parentDeathSignal;
+    private final ServiceProtocol service;
 
     private ProgramSpec(Builder b) {
         name = b.name;
@@ -63,6 +65,7 @@ public final class ProgramSpec {
         pidfile = b.pidfile;
         listenFd = b.listenFd;
         parentDeathSignal = b.parentDeathSignal;
+        service = b.service;
     }
 
     /** A builder with the defaults. */
@@ -76,7 +79,7 @@ public final class ProgramSpec {
                 .startRetries(startRetries).backoffMax(backoffMax).stopSignal(stopSignal).stopTimeout(stopTimeout)
                 .numprocs(numprocs).stdoutLog(stdoutLog).stderrLog(stderrLog).redirectStderr(redirectStderr)
                 .logMaxBytes(logMaxBytes).logBackups(logBackups).directory(directory).signalGroup(signalGroup)
-                .pidfile(pidfile).listenFd(listenFd).parentDeathSignal(parentDeathSignal);
+                .pidfile(pidfile).listenFd(listenFd).parentDeathSignal(parentDeathSignal).service(service);
         environment.forEach(b::env);
         signalMap.forEach(b::mapSignal);
         return b;
@@ -192,10 +195,15 @@ public final class ProgramSpec {
         return parentDeathSignal;
     }
 
+    /** Readiness by sd_notify or a ready fd, start timeout, watchdog, activated sockets; default none. */
+    public ServiceProtocol service() {
+        return service;
+    }
+
     private List<Object> values() {
         return Arrays.asList(name, command, restart, exitCodes, startSeconds, startRetries, backoffMax, stopSignal,
                 stopTimeout, numprocs, stdoutLog, stderrLog, redirectStderr, logMaxBytes, logBackups, environment,
-                directory, signalGroup, signalMap, pidfile, listenFd, parentDeathSignal);
+                directory, signalGroup, signalMap, pidfile, listenFd, parentDeathSignal, service);
     }
 
     @Override
@@ -216,7 +224,7 @@ public final class ProgramSpec {
                 + ", stdoutLog=" + stdoutLog + ", stderrLog=" + stderrLog + ", redirectStderr=" + redirectStderr
                 + ", logMaxBytes=" + logMaxBytes + ", logBackups=" + logBackups + ", environment=" + environment
                 + ", directory=" + directory + ", signalGroup=" + signalGroup + ", signalMap=" + signalMap
-                + ", pidfile=" + pidfile + ", listenFd=" + listenFd + ", parentDeathSignal=" + parentDeathSignal + "]";
+                + ", pidfile=" + pidfile + ", listenFd=" + listenFd + ", parentDeathSignal=" + parentDeathSignal + ", service=" + service + "]";
     }
 
     /** Builds a {@link ProgramSpec}; each setter names its default. */
@@ -243,6 +251,7 @@ public final class ProgramSpec {
         private Path pidfile;
         private int listenFd = -1;
         private Signal parentDeathSignal;
+        private ServiceProtocol service = ServiceProtocol.NONE;
 
         private Builder(String name, List<String> command) {
             this.name = Objects.requireNonNull(name, "name");
@@ -377,6 +386,16 @@ public final class ProgramSpec {
         public Builder parentDeathSignal(Signal s) {
             parentDeathSignal = s;
             return this;
+        }
+
+        /** Default {@link ServiceProtocol#NONE}. */
+        public Builder service(ServiceProtocol p) {
+            service = Objects.requireNonNull(p, "service");
+            return this;
+        }
+
+        ServiceProtocol service() {
+            return service;
         }
 
         public ProgramSpec build() {

@@ -6,6 +6,7 @@ import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.Descendants;
+import dev.daemonkit.process.ActivationSockets;
 import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.Reaper;
 import java.io.IOException;
@@ -52,10 +53,12 @@ public final class Supervisor implements AutoCloseable {
 
     /** One program copy's state, as {@code status} shows it. */
     public record ProcessStatus(String name, ProgramState state, int pid, Instant since, String lastReason,
-            Optional<WaitStatus> lastExit, int starts) {
+            Optional<WaitStatus> lastExit, int starts, Optional<String> service) {
     }
 
     private final List<ManagedProcess> processes = new ArrayList<>();
+    /** Listening sockets of the programs that have --listen, by program name: bound once, kept across restarts. */
+    private final java.util.Map<String, ActivationSockets> activationSockets = new java.util.HashMap<>();
     private final ProgramLogs logs = new ProgramLogs();
     private final Mode mode;
     private final boolean subreaper;
@@ -81,6 +84,11 @@ public final class Supervisor implements AutoCloseable {
         ControlServer ctl = null;
         try {
             for (ProgramSpec spec : b.programs) {
+                if (!spec.service().listen().isEmpty()) {
+                    ActivationSockets bound = ActivationSockets.bind(spec.service().listen());
+                    activationSockets.put(spec.name(), bound);
+                    LOG.info("{}: listening on {} (socket activation)", spec.name(), bound.describe());
+                }
                 for (int i = 0; i < spec.numprocs(); i++) {
                     String name = spec.numprocs() == 1 ? spec.name() : spec.name() + ":" + i;
                     processes.add(new ManagedProcess(this, spec, name, logs.open(spec.stdoutLog(), spec, i),
@@ -96,6 +104,7 @@ public final class Supervisor implements AutoCloseable {
                 ctl.close();
             }
             logs.close();
+            activationSockets.values().forEach(ActivationSockets::close);
             throw e;
         }
         control = ctl;
@@ -150,7 +159,7 @@ public final class Supervisor implements AutoCloseable {
     /** A snapshot of every program copy. */
     public List<ProcessStatus> status() {
         return call(() -> processes.stream().map(p -> new ProcessStatus(p.name, p.state(), p.pid(), p.since(),
-                p.lastReason(), p.lastExit(), p.starts())).toList());
+                p.lastReason(), p.lastExit(), p.starts(), p.service().describe())).toList());
     }
 
     /** Orphans reaped in subreaper mode so far. */
@@ -219,6 +228,17 @@ public final class Supervisor implements AutoCloseable {
 
     Reaper reaper() {
         return reaper;
+    }
+
+    /** The sockets bound for {@code spec}'s --listen, or null. */
+    ActivationSockets activationSockets(ProgramSpec spec) {
+        return activationSockets.get(spec.name());
+    }
+
+    /** The ports bound for a program's --listen, in order (useful after port 0); empty without. */
+    public List<Integer> listeningPorts(String program) {
+        ActivationSockets a = activationSockets.get(program);
+        return a == null ? List.of() : a.ports();
     }
 
     /** Called by every transition: {@link #changed()} once the event that made it is over. */
@@ -322,6 +342,8 @@ public final class Supervisor implements AutoCloseable {
             }
         }
         loop.close();
+        processes.forEach(p -> p.service().close());
+        activationSockets.values().forEach(ActivationSockets::close);
         logs.close();
         if (reapsAll) {
             int n = Descendants.terminateAll(ORPHAN_GRACE);

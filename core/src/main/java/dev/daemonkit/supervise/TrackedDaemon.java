@@ -95,19 +95,7 @@ final class TrackedDaemon implements AutoCloseable {
     }
 
     private static boolean descendsFromUs(int pid) {
-        int self = Posix.getpid();
-        int p = pid;
-        for (int depth = 0; p > 1 && depth < 4096; depth++) {
-            var info = dev.daemonkit.process.ProcessTable.of(p);
-            if (info.isEmpty()) {
-                return false;
-            }
-            p = info.get().ppid();
-            if (p == self) {
-                return true;
-            }
-        }
-        return false;
+        return dev.daemonkit.process.ProcessTable.isDescendant(pid, Posix.getpid());
     }
 
     /**

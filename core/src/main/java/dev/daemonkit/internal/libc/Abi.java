@@ -99,6 +99,9 @@ public final class Abi {
     public static final int MSG_TRUNC = 0x20;
     public static final int MSG_CTRUNC = 0x8;
     public static final int SCM_CREDENTIALS = 2;
+    public static final int SCM_RIGHTS = 1;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final long CMSG_LEN_OFFSET = 0;
     // struct msghdr, struct iovec, struct cmsghdr, struct ucred
     public static final long MSGHDR_SIZE = 56;
     public static final long MSGHDR_NAME_OFFSET = 0;

@@ -1,0 +1,66 @@
+package dev.daemonkit.daemon;
+
+import dev.daemonkit.posix.Errno;
+import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.FileStat;
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.posix.PosixException;
+import dev.daemonkit.posix.PosixFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * A small file the launcher keeps beside a pidfile ({@code P.daemonkit}, {@code P.status}):
+ * written whole to a new file and renamed over the old one, so a reader never sees half of it;
+ * read only through a descriptor opened without following links, from a regular file owned by
+ * root or the caller, and of bounded size — anything else reads as absent.
+ */
+final class SideFile {
+    private SideFile() {
+    }
+
+    /** {@code P.suffix} beside the pidfile P. */
+    static Path beside(Path pidfile, String suffix) {
+        Path abs = pidfile.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + "." + suffix);
+    }
+
+    /** Replaces {@code file} by one holding {@code content} (0644, owned by this process's user). */
+    static void replace(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + "." + Posix.getpid() + ".tmp");
+        try (Fd fd = PosixFiles.open(tmp, PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_EXCL | PosixFiles.O_NOFOLLOW
+                | PosixFiles.O_CLOEXEC, 0644)) {
+            PosixFiles.fchmod(fd, 0644);
+            PosixFiles.pwrite(fd, content, 0);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The content, if the file is there and trustworthy (see the class comment) and at most {@code max} bytes. */
+    static Optional<byte[]> read(Path file, int max) {
+        try (Fd fd = PosixFiles.open(file, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK
+                | PosixFiles.O_CLOEXEC, 0)) {
+            FileStat st = PosixFiles.fstat(fd);
+            if (!st.isRegular() || st.size() > max || PidfileProbe.untrustedOwner(file, st) != null) {
+                return Optional.empty();
+            }
+            return Optional.of(PosixFiles.read(fd, max));
+        } catch (PosixException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Removes the file; a missing one is fine. */
+    static void remove(Path file) {
+        try {
+            PosixFiles.unlink(file);
+        } catch (PosixException e) {
+            if (e.errno() != Errno.ENOENT) {
+                org.slf4j.LoggerFactory.getLogger(SideFile.class).warn("cannot remove {}: {}", file, e.getMessage());
+            }
+        }
+    }
+}
