@@ -113,6 +113,28 @@ class SuperviseCliTest {
     }
 
     @Test
+    void ctlRestartOfTheOnlyProgramKeepsTheSupervisor() throws Exception {
+        Path pidfile = dir.resolve("one.pid");
+        pidfiles.add(pidfile);
+        Cli.Result up = Cli.run("supervise", "--pidfile", pidfile.toString(), "--log", dir.resolve("one.log").toString(),
+                "--start-seconds", "0", "--", "sleep", "300");
+        assertEquals(0, up.exitCode(), up.all());
+        long sup = Processes.readPid(pidfile).orElseThrow();
+        List<Long> before = pidsIn(Cli.run("ctl", "--pidfile", pidfile.toString(), "status").stdout());
+        toKill.addAll(before);
+        Cli.Result restart = Cli.run("ctl", "--pidfile", pidfile.toString(), "restart", "sleep");
+        assertEquals(0, restart.exitCode(), restart.all());
+        // STOPPED on the way to the new run is not "the program is done": the supervisor stays.
+        assertTrue(eventually(Duration.ofSeconds(10), () -> Cli.run("ctl", "--pidfile", pidfile.toString(), "status")
+                .stdout().contains("RUNNING")));
+        List<Long> after = pidsIn(Cli.run("ctl", "--pidfile", pidfile.toString(), "status").stdout());
+        toKill.addAll(after);
+        assertEquals(1, after.size());
+        assertFalse(before.equals(after), "a new run: " + before + " -> " + after);
+        assertTrue(Processes.alive(sup), "the supervisor still runs");
+    }
+
+    @Test
     void daemonizedSupervisorIsControlledOverItsSocketAndForwardsSignals() throws Exception {
         Path pidfile = dir.resolve("sup.pid");
         pidfiles.add(pidfile);

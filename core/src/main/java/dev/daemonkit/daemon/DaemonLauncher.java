@@ -1,7 +1,6 @@
 package dev.daemonkit.daemon;
 
 import dev.daemonkit.notify.ServiceProtocol;
-import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
@@ -285,11 +284,7 @@ public final class DaemonLauncher {
 
     /** "exited with status 3" / "killed by SIGSEGV (core dumped)". */
     static String describe(WaitStatus s) {
-        return switch (s) {
-            case WaitStatus.Exited e -> "exited with status " + e.code();
-            case WaitStatus.Signaled g -> "killed by " + g.signalName() + (g.coreDumped() ? " (core dumped)" : "");
-            default -> s.toString();
-        };
+        return s.outcome();
     }
 
 }

@@ -17,6 +17,20 @@ public sealed interface WaitStatus {
     /** The child the status is about. */
     int pid();
 
+    /**
+     * What happened, in words, without the pid: "exited with status 3", "killed by SIGSEGV (core
+     * dumped)", "stopped by SIGTSTP", "continued", "still alive".
+     */
+    default String outcome() {
+        return switch (this) {
+            case Exited e -> "exited with status " + e.code();
+            case Signaled g -> "killed by " + g.signalName() + (g.coreDumped() ? " (core dumped)" : "");
+            case Stopped t -> "stopped by " + Signal.nameOf(t.signo());
+            case Continued c -> "continued";
+            case StillAlive a -> "still alive";
+        };
+    }
+
     /** True for {@link Exited} and {@link Signaled}: the child is dead and has been reaped. */
     default boolean isTerminated() {
         return this instanceof Exited || this instanceof Signaled;

@@ -99,6 +99,30 @@ final class ProgramLookup {
     }
 
     /**
+     * posix_spawn failed: the errno (ENOENT, EACCES, ENOTDIR, ENOEXEC…) may come from the working
+     * directory, a redirect file (stdin, stdout, stderr in {@code std}) or the exec. These checks,
+     * kept off the fast path, name which one.
+     */
+    static PosixException explainSpawn(String program, String file, Path directory, Redirect[] std,
+            PosixException failure) {
+        if (directory != null && !Files.isDirectory(directory)) {
+            return PosixException.of("chdir(" + directory + ") for the child",
+                    Files.exists(directory) ? Errno.ENOTDIR : Errno.ENOENT);
+        }
+        for (int fd = 0; fd < 3; fd++) {
+            if (std[fd] instanceof Redirect.ToFile t) {
+                Path abs = t.file().toAbsolutePath();
+                boolean missing = fd == 0 ? !Files.exists(abs) : abs.getParent() != null && !Files.isDirectory(abs.getParent());
+                if (missing) {
+                    return PosixException.of("open(" + abs + ") for " + (fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr"),
+                            Errno.ENOENT);
+                }
+            }
+        }
+        return explain(program, file, failure);
+    }
+
+    /**
      * Explains a failed posix_spawn of {@code file}: the program, its {@code #!} interpreter, or
      * an unknown format; the original failure when nothing better can be said.
      */

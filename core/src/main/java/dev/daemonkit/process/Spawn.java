@@ -1,7 +1,6 @@
 package dev.daemonkit.process;
 
 import dev.daemonkit.posix.CStringArray;
-import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.FileActions;
 import dev.daemonkit.posix.Posix;
@@ -9,7 +8,6 @@ import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.SpawnAttr;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -336,27 +334,10 @@ public final class Spawn {
         }
     }
 
-    /**
-     * posix_spawn failed: the errno (ENOENT, EACCES, ENOTDIR, ENOEXEC…) may come from the working
-     * directory, a redirect file or the exec. These checks, kept off the fast path, name which one.
-     */
+    /** posix_spawn failed: which of the directory, a redirect file or the exec it was (see {@link ProgramLookup}). */
     private PosixException explain(String program, PosixException failure) {
-        if (directory != null && !Files.isDirectory(directory)) {
-            return PosixException.of("chdir(" + directory + ") for the child",
-                    Files.exists(directory) ? Errno.ENOTDIR : Errno.ENOENT);
-        }
         Redirect[] std = {stdin, stdout, redirectErrorStream ? stdout : stderr};
-        for (int fd = 0; fd < 3; fd++) {
-            if (std[fd] instanceof Redirect.ToFile t) {
-                Path abs = t.file().toAbsolutePath();
-                boolean missing = fd == 0 ? !Files.exists(abs) : abs.getParent() != null && !Files.isDirectory(abs.getParent());
-                if (missing) {
-                    return PosixException.of("open(" + abs + ") for " + (fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr"),
-                            Errno.ENOENT);
-                }
-            }
-        }
-        return ProgramLookup.explain(command.get(0), program, failure);
+        return ProgramLookup.explainSpawn(command.get(0), program, directory, std, failure);
     }
 
     /**

@@ -4,14 +4,12 @@ import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ChildProcess;
-import dev.daemonkit.process.Redirect;
 import dev.daemonkit.process.Spawn;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,25 +121,7 @@ final class ManagedProcess {
         long g = ++generation;
         starts++;
         startedAt = Instant.now();
-        Spawn s = Spawn.of(spec.command()).reaper(sup.reaper());
-        spec.environment().forEach(s::env);
-        if (spec.directory() != null) {
-            s.directory(spec.directory());
-        }
-        if (spec.signalGroup()) {
-            s.newProcessGroup();
-        }
-        if (spec.parentDeathSignal() != null) {
-            s.parentDeathSignal(spec.parentDeathSignal());
-        }
-        if (spec.listenFd() >= 0) {
-            s.stdin(Redirect.fd(spec.listenFd())).env("DAEMONKIT_LISTEN_FD", "0");
-        } else {
-            s.stdin(Redirect.NULL);
-        }
-        s.stdout(stdoutLog != null ? Redirect.PIPE : Redirect.INHERIT);
-        s.stderr(stderrLog != null ? Redirect.PIPE : spec.redirectStderr() ? Redirect.fd(1) : Redirect.INHERIT);
-        s.env("SUPERVISOR_PROCESS_NAME", name);
+        Spawn s = ProgramSpawn.of(spec, name, sup.reaper(), stdoutLog != null, stderrLog != null);
         serviceFailure = null;
         try {
             service.prepare(s, g);
@@ -273,12 +253,9 @@ final class ManagedProcess {
         });
     }
 
-    /** 1 s, 2 s, 4 s... capped, with "equal jitter" (half fixed, half random) so restarts do not align. */
+    /** The wait before start attempt {@code attempt} (see {@link ProgramSpawn#backoff}). */
     Duration backoff(int attempt) {
-        long capMs = spec.backoffMax().toMillis();
-        long ms = Math.min(capMs, 1000L << Math.min(20, attempt - 1));
-        long jittered = ms / 2 + (ms > 1 ? ThreadLocalRandom.current().nextLong(ms / 2 + 1) : 0);
-        return Duration.ofMillis(Math.max(1, jittered));
+        return ProgramSpawn.backoff(attempt, spec.backoffMax());
     }
 
     /**

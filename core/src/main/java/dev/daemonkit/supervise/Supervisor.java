@@ -65,6 +65,8 @@ public final class Supervisor implements AutoCloseable {
     /** A subreaper or PID 1: every child is ours to reap, and the orphans left are ours to end. */
     private final boolean reapsAll;
     private final int remapExit;
+    /** Programs between the stop and the start of a restart. */
+    private final java.util.Set<ManagedProcess> restarting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Reaper reaper;
     private final ControlServer control;
     private final EventLoop loop = new EventLoop();
@@ -180,16 +182,24 @@ public final class Supervisor implements AutoCloseable {
     /** Stops the named program(s), then starts them again once they are down. */
     public int restart(String name) {
         List<ManagedProcess> ps = call(() -> matching(name));
-        ps.forEach(p -> call(() -> {
-            p.stop();
-            return null;
-        }));
-        for (ManagedProcess p : ps) {
-            waitFor(() -> call(() -> p.state() != ProgramState.STOPPING), p.spec.stopTimeout().plusSeconds(12));
-            call(() -> {
-                p.startRequested();
+        // STOPPED on the way is not the end: in single-program mode it would end the supervisor.
+        restarting.addAll(ps);
+        try {
+            ps.forEach(p -> call(() -> {
+                p.stop();
                 return null;
-            });
+            }));
+            for (ManagedProcess p : ps) {
+                waitFor(() -> call(() -> p.state() != ProgramState.STOPPING), p.spec.stopTimeout().plusSeconds(12));
+                call(() -> {
+                    p.startRequested();
+                    restarting.remove(p);
+                    return null;
+                });
+            }
+        } finally {
+            restarting.removeAll(ps);
+            changedLater();
         }
         return ps.size();
     }
@@ -251,7 +261,7 @@ public final class Supervisor implements AutoCloseable {
         if (finished.isDone()) {
             return;
         }
-        boolean allFinal = processes.stream().allMatch(p -> p.state().isFinal());
+        boolean allFinal = processes.stream().allMatch(p -> p.state().isFinal() && !restarting.contains(p));
         if (!allFinal || !shuttingDown && mode == Mode.UNTIL_SHUTDOWN) {
             return;
         }
@@ -308,14 +318,9 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** "exited with status 3", "killed by SIGKILL". */
+    /** "pid 42 exited with status 3", "pid 42 killed by SIGKILL". */
     static String describe(WaitStatus s) {
-        return switch (s) {
-            case WaitStatus.Exited e -> "pid " + e.pid() + " exited with status " + e.code();
-            case WaitStatus.Signaled g -> "pid " + g.pid() + " killed by " + g.signalName()
-                    + (g.coreDumped() ? " (core dumped)" : "");
-            default -> s.toString();
-        };
+        return "pid " + s.pid() + " " + s.outcome();
     }
 
     /** Reopens every log file (after logrotate moved them). */

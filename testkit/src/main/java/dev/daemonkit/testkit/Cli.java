@@ -54,6 +54,9 @@ public final class Cli {
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
+        // No /tmp/hsperfdata file: a JVM whose pid matches a file another pid namespace's JVM
+        // holds (the init tests run JVMs as PID 1, 2...) warns on stdout, as ./daemonkit avoids too.
+        cmd.add("-XX:-UsePerfData");
         cmd.add("-cp");
         cmd.add(classPath);
         cmd.add(mainClass);
