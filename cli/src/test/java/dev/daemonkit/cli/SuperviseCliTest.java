@@ -120,14 +120,14 @@ class SuperviseCliTest {
                 "--start-seconds", "0", "--", "sleep", "300");
         assertEquals(0, up.exitCode(), up.all());
         long sup = Processes.readPid(pidfile).orElseThrow();
-        List<Long> before = pidsIn(Cli.run("ctl", "--pidfile", pidfile.toString(), "status").stdout());
+        List<Long> before = pidsIn(ctlAt("one.sock", "status").stdout());
         toKill.addAll(before);
-        Cli.Result restart = Cli.run("ctl", "--pidfile", pidfile.toString(), "restart", "sleep");
+        Cli.Result restart = ctlAt("one.sock", "restart", "sleep");
         assertEquals(0, restart.exitCode(), restart.all());
         // STOPPED on the way to the new run is not "the program is done": the supervisor stays.
-        assertTrue(eventually(Duration.ofSeconds(10), () -> Cli.run("ctl", "--pidfile", pidfile.toString(), "status")
+        assertTrue(eventually(Duration.ofSeconds(10), () -> ctlAt("one.sock", "status")
                 .stdout().contains("RUNNING")));
-        List<Long> after = pidsIn(Cli.run("ctl", "--pidfile", pidfile.toString(), "status").stdout());
+        List<Long> after = pidsIn(ctlAt("one.sock", "status").stdout());
         toKill.addAll(after);
         assertEquals(1, after.size());
         assertFalse(before.equals(after), "a new run: " + before + " -> " + after);
@@ -280,7 +280,11 @@ class SuperviseCliTest {
     }
 
     private Cli.Result ctl(String... request) {
-        List<String> argv = new ArrayList<>(List.of("ctl", "--control", dir.resolve("sup.sock").toString()));
+        return ctlAt("sup.sock", request);
+    }
+
+    private Cli.Result ctlAt(String socket, String... request) {
+        List<String> argv = new ArrayList<>(List.of("ctl", "--control", dir.resolve(socket).toString()));
         argv.addAll(List.of(request));
         try {
             return Cli.run(argv.toArray(String[]::new));
