@@ -35,8 +35,8 @@ final class PreforkCommand implements Command {
         return """
             usage: daemonkit prefork --workers N --listen HOST:PORT [supervise options] -- CMD [ARGS...]
 
-            Under socket activation (LISTEN_FDS from systemd, systemd-socket-activate or 'daemonkit supervise
-            --listen') the first inherited TCP socket is used and --listen may be left out.
+            Under socket activation (LISTEN_FDS from systemd, systemd-socket-activate or 'daemonkit
+            supervise --listen'), the first inherited TCP socket is used and --listen may be omitted.
             Binds HOST:PORT once and starts N copies of CMD, each with the listening socket as its
             fd 0 (DAEMONKIT_LISTEN_FD=0): in Java, System.inheritedChannel() returns it as a
             ServerSocketChannel; the kernel spreads connections over the workers' accept calls.
