@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.process.ProcessTable;
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import dev.daemonkit.testkit.Scripts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,13 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ForkingCliTest {
     @TempDir
     Path dir;
-    private final List<Long> toKill = new ArrayList<>();
-    private final List<Path> pidfiles = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, toKill);
-    }
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
     /** A daemon in the nginx manner: fork, setsid, write the pidfile, parent exits 0. */
     private Path forkingScript(String name, String body) throws Exception {
@@ -41,12 +35,12 @@ class ForkingCliTest {
     @Test
     void aForkingProgramIsFollowedThroughItsOwnPidfile() throws Exception {
         Path pidfile = dir.resolve("nginx.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Path script = forkingScript("mydaemon", "setsid sh -c 'echo $$ > \"$1\"; exec sleep 300' daemon \"$1\" &\nsleep 0.2\nexit 0");
         Cli.Result r = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--", script.toString(), pidfile.toString());
         assertEquals(0, r.exitCode(), r.all());
         long daemon = Processes.readPid(pidfile).orElseThrow();
-        toKill.add(daemon);
+        leftovers.kill(daemon);
         assertTrue(r.stdout().contains("started (pid " + daemon + ")"), r.all());
         assertEquals(daemon, ProcessTable.of((int) daemon).orElseThrow().sid(), "it daemonized itself into a session of its own");
 
@@ -58,7 +52,7 @@ class ForkingCliTest {
 
         // The program rewrites its pidfile (it may run as another user): the record decides.
         Process victim = new ProcessBuilder("sleep", "300").start();
-        toKill.add(victim.pid());
+        leftovers.kill(victim.pid());
         Files.writeString(pidfile, victim.pid() + "\n");
         assertTrue(Cli.run("status", "--pidfile", pidfile.toString()).stdout().contains("daemonkit recorded pid " + daemon));
         Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
@@ -73,16 +67,16 @@ class ForkingCliTest {
     @Test
     void restartWorksOnAForkingDaemon() throws Exception {
         Path pidfile = dir.resolve("r.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Path script = forkingScript("d", "setsid sh -c 'echo $$ > \"$1\"; exec sleep 300' daemon \"$1\" &\nexit 0");
         assertEquals(0, Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--", script.toString(),
                 pidfile.toString()).exitCode());
         long first = Processes.readPid(pidfile).orElseThrow();
-        toKill.add(first);
+        leftovers.kill(first);
         Cli.Result r = Cli.run("restart", "--pidfile", pidfile.toString(), "--forking", "--", script.toString(), pidfile.toString());
         assertEquals(0, r.exitCode(), r.all());
         long second = Processes.readPid(pidfile).orElseThrow();
-        toKill.add(second);
+        leftovers.kill(second);
         assertTrue(Processes.waitGone(first, Duration.ofSeconds(5)));
         assertTrue(Processes.alive(second));
         assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
@@ -103,7 +97,7 @@ class ForkingCliTest {
 
         // Writes a pid that is not its own.
         Process victim = new ProcessBuilder("sleep", "300").start();
-        toKill.add(victim.pid());
+        leftovers.kill(victim.pid());
         Path liar = forkingScript("liar", "echo " + victim.pid() + " > \"$1\"\nexit 0");
         Cli.Result lie = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--ready-timeout", "1s", "--",
                 liar.toString(), pidfile.toString());

@@ -9,18 +9,18 @@ import dev.daemonkit.posix.Posix;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,17 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 class LaunchTrustCliTest {
     @TempDir
     Path dir;
-    private final List<Long> toKill = new ArrayList<>();
-    private final List<Path> pidfiles = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, toKill);
-    }
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
     private long foreignSleep() throws Exception {
         Process p = new ProcessBuilder("sleep", "300").start();
-        toKill.add(p.pid());
+        leftovers.kill(p.pid());
         return p.pid();
     }
 
@@ -87,7 +82,7 @@ class LaunchTrustCliTest {
                 .matcher(r.stderr());
         assertTrue(m.find(), r.all());
         long leftover = Long.parseLong(m.group(1));
-        toKill.add(leftover);
+        leftovers.kill(leftover);
         assertTrue(r.stderr().contains("daemonkit stopped what the failed start left running"), r.all());
         assertTrue(Processes.waitGone(leftover, Duration.ofSeconds(5)));
         assertFalse(Files.exists(p));
@@ -121,7 +116,7 @@ class LaunchTrustCliTest {
         assertTrue(start.stderr().contains("symbolic link"), start.all());
         Cli.Result serve = Cli.runDeployed("serve", "--root", www.toString(), "--port", "0", "--pidfile", pidfile.toString(),
                 "--log", link.toString(), "--user", "nobody");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         assertEquals(2, serve.exitCode(), serve.all());
         Cli.Result plain = Cli.run("start", "--pidfile", pidfile.toString(), "--log", link.toString(), "--", "sleep", "300");
         assertEquals(2, plain.exitCode(), "a link owned by another user than its directory's owner: " + plain.all());
@@ -138,7 +133,7 @@ class LaunchTrustCliTest {
         Files.createSymbolicLink(adminLink, target);
         assertEquals(0, Cli.run("start", "--pidfile", pidfile.toString(), "--log", adminLink.toString(), "--",
                 "sh", "-c", "echo through-the-link; exec sleep 300").exitCode());
-        toKill.add(Processes.readPid(pidfile).orElseThrow());
+        leftovers.kill(Processes.readPid(pidfile).orElseThrow());
         assertTrue(Processes.eventually(Duration.ofSeconds(5), () -> read(target).contains("through-the-link")));
     }
 
@@ -153,7 +148,7 @@ class LaunchTrustCliTest {
         List<String> cmd = Cli.javaCommandWith(cp, "dev.daemonkit.cli.Main", "serve", "--root", dir.toString(), "--port", "0",
                 "--user", "nobody");
         Process proc = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        toKill.add(proc.pid());
+        leftovers.kill(proc.pid());
         String err = new String(proc.getErrorStream().readAllBytes());
         assertTrue(proc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(1, proc.exitValue(), err);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import dev.daemonkit.testkit.Scripts;
 import java.net.StandardProtocolFamily;
@@ -17,8 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,13 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class NewcomerCliTest {
     @TempDir
     Path dir;
-    private final List<Long> toKill = new ArrayList<>();
-    private final List<Path> pidfiles = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, toKill);
-    }
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
     private Path script(String name, String body) throws Exception {
         return Scripts.executable(dir, name, body);
@@ -45,7 +41,7 @@ class NewcomerCliTest {
     void aRelativeCommandMeansTheFileInTheLaunchDirectory() throws Exception {
         script("run.sh", "echo \"$0\" > " + dir.resolve("ran") + "\nexec sleep 300");
         Path pidfile = dir.resolve("rel.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         // Launched in dir, as a user typing ./run.sh there; the daemon itself starts in /.
         Cli.Result r = Cli.run(dir, "start", "--pidfile", "rel.pid", "--", "./run.sh");
         assertEquals(0, r.exitCode(), r.all());
@@ -106,7 +102,7 @@ class NewcomerCliTest {
         // a detaching service reports like start: "started (pid N)" on stdout, no log line.
         Files.createDirectories(dir.resolve("www"));
         Path pidfile = dir.resolve("serve.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result serve = Cli.run("serve", "--root", dir.resolve("www").toString(), "--port",
                 Integer.toString(Processes.freeLoopbackPort()), "--pidfile", pidfile.toString());
         assertEquals(0, serve.exitCode(), serve.all());
@@ -140,7 +136,7 @@ class NewcomerCliTest {
     @Test
     void idleControlClientsDoNotBlockCtl() throws Exception {
         Path pidfile = dir.resolve("sv.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result up = Cli.run("supervise", "--pidfile", pidfile.toString(), "--log", dir.resolve("sv.log").toString(),
                 "--", "sleep", "300");
         assertEquals(0, up.exitCode(), up.all());

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
+import dev.daemonkit.testkit.Scripts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,20 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 class NotifyCliTest {
     @TempDir
     Path dir;
-
-    private final List<Long> toKill = new ArrayList<>();
-    private final List<Path> pidfiles = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, toKill);
-    }
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
     private Path script(String name, String body) throws IOException {
-        Path p = dir.resolve(name);
-        Files.writeString(p, "#!/bin/sh\n" + body);
-        p.toFile().setExecutable(true);
-        return p;
+        return Scripts.executable(dir, name, body);
     }
 
     @Test
@@ -50,7 +43,7 @@ class NotifyCliTest {
         Path prog = script("prog.sh", "sleep 1\n: > " + before + "\n" + notify
                 + " --ready --status='serving 42 clients'\nexec sleep 300\n");
         Path pidfile = dir.resolve("p.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result r = Cli.run("start", "--pidfile", pidfile.toString(), "--notify", "--", prog.toString());
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(r.stdout().contains(", ready"), r.all());
@@ -67,13 +60,13 @@ class NotifyCliTest {
         Path pids = dir.resolve("pids");
         Path prog = script("silent.sh", "sleep 300 &\necho $$ $! > " + pids + "\nwait\n");
         Path pidfile = dir.resolve("p.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result r = Cli.run("start", "--pidfile", pidfile.toString(), "--notify", "--start-timeout", "1s", "--",
                 prog.toString());
         assertEquals(1, r.exitCode(), r.all());
         assertTrue(r.stderr().contains("did not report ready within 1000 ms (the start timeout)"), r.all());
         for (String pid : Files.readString(pids).trim().split(" ")) {
-            toKill.add(Long.parseLong(pid));
+            leftovers.kill(Long.parseLong(pid));
             assertFalse(Processes.alive(Long.parseLong(pid)), "pid " + pid + " was stopped");
         }
         assertFalse(Files.exists(pidfile));
@@ -85,7 +78,7 @@ class NotifyCliTest {
         Path socketName = dir.resolve("socket");
         Path prog = script("quiet.sh", "echo \"$NOTIFY_SOCKET\" > " + socketName + "\nexec sleep 300\n");
         Path pidfile = dir.resolve("p.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Process start = new ProcessBuilder(Cli.command("start", "--pidfile", pidfile.toString(), "--notify",
                 "--start-timeout", "4s", "--", prog.toString())).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("start.out").toFile()).start();
@@ -103,7 +96,7 @@ class NotifyCliTest {
     @Test
     void readyFdANewlineIsReadyAndClosingItWithoutOneFailsAtOnce() throws Exception {
         Path pidfile = dir.resolve("p.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result ok = Cli.run("start", "--pidfile", pidfile.toString(), "--ready-fd", "5", "--", "sh", "-c",
                 "sleep 0.5; printf 'almost\\n' >&5; exec sleep 300");
         assertEquals(0, ok.exitCode(), ok.all());
@@ -144,11 +137,11 @@ class NotifyCliTest {
         Process sup = new ProcessBuilder(Cli.command("supervise", "--notify", "--watchdog", "1500ms", "--stop-timeout",
                 "2s", "--control", control.toString(), "--", prog.toString())).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-        toKill.add(sup.pid());
+        leftovers.kill(sup.pid());
         try {
             assertTrue(eventually(Duration.ofSeconds(40), () -> text(runs).lines().count() >= 2),
                     "restarted after the watchdog timeout: " + text(log));
-            text(runs).lines().forEach(p -> toKill.add(Long.parseLong(p.trim())));
+            text(runs).lines().forEach(p -> leftovers.kill(Long.parseLong(p.trim())));
             String l = text(log);
             assertTrue(l.contains("watchdog timeout: no WATCHDOG=1 for 1500ms; sending SIGTERM"), l);
             assertTrue(l.matches("(?s).*RUNNING -> EXITED \\(watchdog timeout: no WATCHDOG=1 for 1500ms; pid \\d+ killed by"
@@ -172,7 +165,7 @@ class NotifyCliTest {
                 "--control", control.toString(), "--"));
         cmd.addAll(Cli.javaCommand(NotifyLibraryProbe.class.getName(), healthy.toString()));
         Process sup = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        toKill.add(sup.pid());
+        leftovers.kill(sup.pid());
         try {
             assertTrue(eventually(Duration.ofSeconds(40), () -> text(log).contains("STARTING -> RUNNING")), text(log));
             Thread.sleep(3000); // longer than the watchdog: the pings keep it running

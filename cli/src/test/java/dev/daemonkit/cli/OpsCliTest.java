@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,27 +26,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 9's operations: reload, reopen-logs, privileged start then drop, parent-death signal. */
 class OpsCliTest {
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
-    private final List<Path> pidfiles = new ArrayList<>();
-    private final List<Long> toKill = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, toKill);
-    }
 
     private int serve(Path root, Path pidfile, Path log, String... more) throws Exception {
         int port = Processes.freeLoopbackPort();
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         List<String> argv = new ArrayList<>(List.of("serve", "--root", root.toString(), "--port", Integer.toString(port),
                 "--pidfile", pidfile.toString(), "--log", log.toString()));
         argv.addAll(List.of(more));
@@ -124,7 +120,7 @@ class OpsCliTest {
     @Test
     void reloadIsRefusedForAProgramThatWouldDieOfIt() throws Exception {
         Path pidfile = dir.resolve("sleep.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         assertEquals(0, Cli.run("start", "--pidfile", pidfile.toString(), "--", "sleep", "300").exitCode());
         long pid = Processes.readPid(pidfile).orElseThrow();
         Cli.Result r = Cli.run("reload", "--pidfile", pidfile.toString());
@@ -149,7 +145,7 @@ class OpsCliTest {
         int port = freePrivilegedPort();
         Path pidfile = dir.resolve("p.pid");
         Path log = dir.resolve("p.log");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         // From a class path nobody can read, as a deployment would be (the clone may sit under a 0700 home).
         Cli.Result r = Cli.runDeployed("serve", "--root", www.toString(), "--port", Integer.toString(port), "--pidfile",
                 pidfile.toString(), "--log", log.toString(), "--user", "nobody", "--prevent-core");
@@ -189,8 +185,8 @@ class OpsCliTest {
                     && Processes.readPid(without).isPresent()));
             long protectedChild = Processes.readPid(withSig).orElseThrow();
             long plainChild = Processes.readPid(without).orElseThrow();
-            toKill.add(protectedChild);
-            toKill.add(plainChild);
+            leftovers.kill(protectedChild);
+            leftovers.kill(plainChild);
             a.destroyForcibly().waitFor();
             b.destroyForcibly().waitFor();
             assertTrue(Processes.waitGone(protectedChild, Duration.ofSeconds(5)),

@@ -9,6 +9,7 @@ import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.process.FileLocks;
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,18 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
 class PidfileTrustCliTest {
     @TempDir
     Path dir;
-    private final List<Long> toKill = new ArrayList<>();
-    private final List<Path> pidfiles = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, toKill);
-    }
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
     /** A process daemonkit did not start: a plain `sleep` of the test's own. */
     private long foreignSleep() throws Exception {
         Process p = new ProcessBuilder("sleep", "300").start();
-        toKill.add(p.pid());
+        leftovers.kill(p.pid());
         return p.pid();
     }
 
@@ -129,7 +125,7 @@ class PidfileTrustCliTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path p = dir.resolve("d.pid");
         Path log = dir.resolve("d.log");
-        pidfiles.add(p);
+        leftovers.stop(p);
         long victim = foreignSleep();
         // As nobody, the daemon tries both ways to write another pid into its pidfile.
         Cli.Result r = Cli.run("start", "--pidfile", p.toString(), "--log", log.toString(), "--user", "nobody", "--",
@@ -137,7 +133,7 @@ class PidfileTrustCliTest {
                         + " > /proc/self/fd/4 || echo reopen-refused; trap 'echo got-USR1' USR1; while :; do sleep 0.2; done");
         assertEquals(0, r.exitCode(), r.all());
         long daemon = Processes.readPid(p).orElseThrow();
-        toKill.add(daemon);
+        leftovers.kill(daemon);
         assertTrue(Processes.eventually(Duration.ofSeconds(5), () -> read(log).contains("reopen-refused")), read(log));
         assertTrue(read(log).contains("fd4-refused"), read(log));
         assertEquals(daemon + "\n", Files.readString(p), "the pid root reads is still the daemon's");
@@ -186,7 +182,7 @@ class PidfileTrustCliTest {
         assumeTrue(Posix.geteuid() == 0, "needs root to run the daemon as root and the CLI as nobody");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path p = dir.resolve("root.pid");
-        pidfiles.add(p);
+        leftovers.stop(p);
         assertEquals(0, Cli.run("start", "--pidfile", p.toString(), "--", "sleep", "300").exitCode());
         long daemon = Processes.readPid(p).orElseThrow();
         Cli.Result st = Cli.runAs("nobody", "status", "--pidfile", p.toString());
@@ -201,10 +197,10 @@ class PidfileTrustCliTest {
     @Test
     void twentyConcurrentStopsOfOneDaemonAllSucceed() throws Exception {
         Path p = dir.resolve("c.pid");
-        pidfiles.add(p);
+        leftovers.stop(p);
         assertEquals(0, Cli.run("start", "--pidfile", p.toString(), "--", "sleep", "300").exitCode());
         long daemon = Processes.readPid(p).orElseThrow();
-        toKill.add(daemon);
+        leftovers.kill(daemon);
         var pool = java.util.concurrent.Executors.newFixedThreadPool(20);
         try {
             List<java.util.concurrent.Future<Cli.Result>> stops = new ArrayList<>();
@@ -230,7 +226,7 @@ class PidfileTrustCliTest {
     @Test
     void stopRacingStartsNeverLeavesTwoDaemonsOrALockOnADeletedFile() throws Exception {
         Path p = dir.resolve("race.pid");
-        pidfiles.add(p);
+        leftovers.stop(p);
         var pool = java.util.concurrent.Executors.newFixedThreadPool(7);
         try {
             for (int round = 0; round < 6; round++) {
@@ -251,7 +247,7 @@ class PidfileTrustCliTest {
                 List<Integer> running = dev.daemonkit.process.ProcessTable.all().stream()
                         .filter(x -> x.cmdline().equals(List.of("sleep", token)) && !x.isZombie())
                         .map(dev.daemonkit.process.ProcessInfo::pid).toList();
-                running.forEach(pid -> toKill.add((long) pid));
+                running.forEach(pid -> leftovers.kill((long) pid));
                 assertTrue(running.size() <= 1, "round " + round + ": " + running + outputs);
                 if (running.size() == 1) {
                     assertTrue(FileLocks.holds(running.get(0), PosixFiles.lstat(p)), "the daemon locks the file at the path");

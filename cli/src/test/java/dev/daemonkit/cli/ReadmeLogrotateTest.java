@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import java.io.IOException;
 import java.net.URI;
@@ -17,13 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,15 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeLogrotateTest {
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
-    private final List<Path> pidfiles = new ArrayList<>();
-    private final List<Long> pids = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, pids);
-    }
 
     private static Optional<Path> logrotate() {
         return Stream.of("/usr/sbin/logrotate", "/sbin/logrotate", "/usr/bin/logrotate").map(Path::of)
@@ -63,11 +58,11 @@ class ReadmeLogrotateTest {
         Path pidfile = dir.resolve("files.pid");
         Path log = dir.resolve("files.log");
         int port = Processes.freeLoopbackPort();
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result started = Cli.run("serve", "--root", www.toString(), "--port", Integer.toString(port),
                 "--pidfile", pidfile.toString(), "--log", log.toString());
         assertEquals(0, started.exitCode(), started.all());
-        Processes.readPid(pidfile).ifPresent(pids::add);
+        Processes.readPid(pidfile).ifPresent(leftovers::kill);
 
         for (int i = 0; i < 5; i++) {
             assertEquals(404, get(port, "/before-" + i));

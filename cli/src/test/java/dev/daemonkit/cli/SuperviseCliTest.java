@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,22 +28,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** daemonkit supervise / prefork / ctl run as a user would, each in its own JVM. */
 class SuperviseCliTest {
     @TempDir
     Path dir;
-
-    private final List<Long> toKill = new ArrayList<>();
-    private final List<Path> pidfiles = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, toKill);
-    }
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
     @Test
     void singleProgramModeExitsWithTheProgramsStatus() throws Exception {
@@ -75,7 +70,7 @@ class SuperviseCliTest {
         try {
             assertTrue(eventually(Duration.ofSeconds(20), () -> text(up).endsWith("\n")), "program up");
             long program = Long.parseLong(text(up).trim());
-            toKill.add(program);
+            leftovers.kill(program);
             Posix.kill((int) sup.pid(), Signal.SIGTERM);
             assertTrue(sup.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "supervisor exited");
             assertEquals(5, sup.exitValue(), text(dir.resolve("sup.out")));
@@ -115,20 +110,20 @@ class SuperviseCliTest {
     @Test
     void ctlRestartOfTheOnlyProgramKeepsTheSupervisor() throws Exception {
         Path pidfile = dir.resolve("one.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result up = Cli.run("supervise", "--pidfile", pidfile.toString(), "--log", dir.resolve("one.log").toString(),
                 "--start-seconds", "0", "--", "sleep", "300");
         assertEquals(0, up.exitCode(), up.all());
         long sup = Processes.readPid(pidfile).orElseThrow();
         List<Long> before = pidsIn(ctlAt("one.sock", "status").stdout());
-        toKill.addAll(before);
+        leftovers.killAll(before);
         Cli.Result restart = ctlAt("one.sock", "restart", "sleep");
         assertEquals(0, restart.exitCode(), restart.all());
         // STOPPED on the way to the new run is not "the program is done": the supervisor stays.
         assertTrue(eventually(Duration.ofSeconds(10), () -> ctlAt("one.sock", "status")
                 .stdout().contains("RUNNING")));
         List<Long> after = pidsIn(ctlAt("one.sock", "status").stdout());
-        toKill.addAll(after);
+        leftovers.killAll(after);
         assertEquals(1, after.size());
         assertFalse(before.equals(after), "a new run: " + before + " -> " + after);
         assertTrue(Processes.alive(sup), "the supervisor still runs");
@@ -137,7 +132,7 @@ class SuperviseCliTest {
     @Test
     void daemonizedSupervisorIsControlledOverItsSocketAndForwardsSignals() throws Exception {
         Path pidfile = dir.resolve("sup.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Path hups = dir.resolve("hups");
         Path conf = dir.resolve("programs.ini");
         Files.writeString(conf, """
@@ -162,7 +157,7 @@ class SuperviseCliTest {
         assertTrue(eventually(Duration.ofSeconds(10), () -> ctl("status").stdout().split("RUNNING", -1).length - 1 == 3),
                 ctl("status").all());
         List<Long> children = pidsIn(ctl("status").stdout());
-        toKill.addAll(children);
+        leftovers.killAll(children);
         assertEquals(3, children.size());
 
         Cli.Result stop = ctl("stop", "batch:1");
@@ -171,7 +166,7 @@ class SuperviseCliTest {
                 ctl("status").all());
         assertEquals(0, ctl("start", "batch").exitCode());
         assertTrue(eventually(Duration.ofSeconds(10), () -> ctl("status").stdout().split("RUNNING", -1).length - 1 == 3));
-        toKill.addAll(pidsIn(ctl("status").stdout()));
+        leftovers.killAll(pidsIn(ctl("status").stdout()));
 
         Cli.Result unknown = ctl("stop", "nosuch");
         assertEquals(1, unknown.exitCode(), unknown.all());
@@ -182,7 +177,7 @@ class SuperviseCliTest {
 
         Cli.Result stopped = Cli.run("stop", "--pidfile", pidfile.toString());
         assertEquals(0, stopped.exitCode(), stopped.all());
-        for (long pid : pidsOf(toKill)) {
+        for (long pid : pidsOf(leftovers.pids())) {
             assertTrue(Processes.waitGone(pid, Duration.ofSeconds(5)), "program " + pid + " stopped with the supervisor");
         }
         assertFalse(Files.exists(sock), "control socket removed");
@@ -193,7 +188,7 @@ class SuperviseCliTest {
     void preforkServesFromSeveralPidsAndReplacesAKilledWorker() throws Exception {
         int port = Processes.freeLoopbackPort();
         Path pidfile = dir.resolve("prefork.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         List<String> argv = new ArrayList<>(List.of("prefork", "--workers", "3", "--listen", "127.0.0.1:" + port,
                 "--pidfile", pidfile.toString(), "--log", dir.resolve("prefork.log").toString(), "--start-seconds", "0",
                 "--"));
@@ -206,7 +201,7 @@ class SuperviseCliTest {
             request(port).ifPresent(pids::add);
             return pids.size() >= 2;
         }), "served by " + pids);
-        toKill.addAll(pids);
+        leftovers.killAll(pids);
 
         // Keep a client busy while one worker is killed: only a connection that worker had
         // already accepted can fail; the others wait in the shared backlog for the survivors.
@@ -232,14 +227,14 @@ class SuperviseCliTest {
         });
         go.set(false);
         client.join();
-        toKill.addAll(after);
+        leftovers.killAll(after);
         assertTrue(replaced, "a new worker took the killed one's place: " + after);
         assertFalse(after.contains(victim));
         assertTrue(failed.get() <= 1, "failed " + failed + " of " + (ok.get() + failed.get()));
         assertTrue(ok.get() > 10, "served " + ok);
 
         assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
-        for (long pid : pidsOf(toKill)) {
+        for (long pid : pidsOf(leftovers.pids())) {
             assertTrue(Processes.waitGone(pid, Duration.ofSeconds(10)), "worker " + pid + " gone");
         }
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,14 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SuperviseOneCarrierCliTest {
     @TempDir
     Path dir;
-
-    private final List<Path> pidfiles = new ArrayList<>();
-    private final List<Long> pids = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        Processes.stopAll(pidfiles, pids);
-    }
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
 
     @Test
     void aSilentProgramDoesNotStarveTheOtherLogsOrTheControlSocket() throws Exception {
@@ -50,11 +45,11 @@ class SuperviseOneCarrierCliTest {
                 start_seconds = 0
                 """);
         Path pidfile = dir.resolve("s.pid");
-        pidfiles.add(pidfile);
+        leftovers.stop(pidfile);
         Cli.Result started = oneCarrier("supervise", "--config", config.toString(), "--pidfile", pidfile.toString(),
                 "--log", dir.resolve("s.log").toString());
         assertEquals(0, started.exitCode(), started.all());
-        Processes.readPid(pidfile).ifPresent(pids::add);
+        Processes.readPid(pidfile).ifPresent(leftovers::kill);
 
         assertTrue(eventually(Duration.ofSeconds(10), () -> read(dir.resolve("chatty.log")).contains("line 20\n")),
                 "chatty's log is written: " + read(dir.resolve("chatty.log")) + read(dir.resolve("s.log")));
