@@ -29,7 +29,6 @@ final class ManagedProcess {
     static final int QUICK_FREE = 10;
     /** How long at least a program that daemonized itself has to name its daemon in its pidfile. */
     static final Duration PIDFILE_WAIT = Duration.ofSeconds(2);
-    private static final Duration PIDFILE_POLL = Duration.ofMillis(50);
 
     final ProgramSpec spec;
     final String name;
@@ -43,7 +42,7 @@ final class ManagedProcess {
     private ChildProcess child;
     private TrackedDaemon tracked;
     /** Set while the pidfile of a program that daemonized itself is awaited (STARTING or STOPPING). */
-    private Instant pidfileDeadline;
+    private PidfileSearch pidfileSearch;
     private Instant since = Instant.now();
     private int failedStarts;
     private Optional<WaitStatus> lastExit = Optional.empty();
@@ -254,49 +253,29 @@ final class ManagedProcess {
     }
 
     /** The wait before start attempt {@code attempt} (see {@link ProgramSpawn#backoff}). */
-    Duration backoff(int attempt) {
+    private Duration backoff(int attempt) {
         return ProgramSpawn.backoff(attempt, spec.backoffMax());
     }
 
     /**
-     * The program exited 0 and should have left a daemon behind: look for it in the pidfile every
-     * {@link #PIDFILE_POLL} by a timer (the event thread never sleeps), for its start seconds but
-     * at least {@link #PIDFILE_WAIT}.
+     * The program exited 0 and should have left a daemon behind: look for it in the pidfile for
+     * its start seconds, but at least {@link #PIDFILE_WAIT}.
      */
     private void awaitPidfile(long g) {
-        pidfileDeadline = Instant.now().plus(pidfileWait());
+        Duration wait = spec.startSeconds().compareTo(PIDFILE_WAIT) > 0 ? spec.startSeconds() : PIDFILE_WAIT;
         LOG.debug("{}: exited 0; waiting for a live pid in {}", name, spec.pidfile());
-        pollPidfile(g);
-    }
-
-    private Duration pidfileWait() {
-        return spec.startSeconds().compareTo(PIDFILE_WAIT) > 0 ? spec.startSeconds() : PIDFILE_WAIT;
-    }
-
-    private void pollPidfile(long g) {
-        if (g != generation || pidfileDeadline == null) {
-            return;
-        }
-        switch (TrackedDaemon.find(spec.pidfile())) {
-            case TrackedDaemon.Found f -> {
-                pidfileDeadline = null;
-                track(g, f.daemon());
+        pidfileSearch = new PidfileSearch(spec.pidfile(), wait, sup, () -> g == generation, daemon -> {
+            pidfileSearch = null;
+            track(g, daemon);
+        }, why -> {
+            pidfileSearch = null;
+            if (state == ProgramState.STOPPING) {
+                become(Transition.STOPPED, why);
+            } else {
+                failedStart(why);
             }
-            case TrackedDaemon.NotYet n -> {
-                if (Instant.now().isBefore(pidfileDeadline)) {
-                    timer = sup.schedule(PIDFILE_POLL, () -> pollPidfile(g));
-                    return;
-                }
-                pidfileDeadline = null;
-                String why = "exited 0 but its pidfile named no live process within " + pidfileWait().toMillis() + " ms: "
-                        + n.why();
-                if (state == ProgramState.STOPPING) {
-                    become(Transition.STOPPED, why);
-                } else {
-                    failedStart(why);
-                }
-            }
-        }
+        });
+        pidfileSearch.poll();
     }
 
     private void track(long g, TrackedDaemon d) {
@@ -351,8 +330,8 @@ final class ManagedProcess {
     }
 
     void stop() {
-        if (pidfileDeadline != null) {
-            // Nothing to signal until the pidfile names the daemon; pollPidfile stops it then.
+        if (pidfileSearch != null) {
+            // Nothing to signal until the pidfile names the daemon; track() stops it then.
             if (state != ProgramState.STOPPING) {
                 become(Transition.STOP_REQUESTED, "waiting for " + spec.pidfile() + " to name the process to stop");
             }

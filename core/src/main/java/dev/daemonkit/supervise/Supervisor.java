@@ -1,11 +1,7 @@
 package dev.daemonkit.supervise;
 
-import dev.daemonkit.posix.Posix;
-import dev.daemonkit.posix.ProcessControl;
-import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.posix.WaitStatus;
-import dev.daemonkit.process.Descendants;
 import dev.daemonkit.process.ActivationSockets;
 import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.Reaper;
@@ -61,13 +57,10 @@ public final class Supervisor implements AutoCloseable {
     private final java.util.Map<String, ActivationSockets> activationSockets = new java.util.HashMap<>();
     private final ProgramLogs logs = new ProgramLogs();
     private final Mode mode;
-    private final boolean subreaper;
-    /** A subreaper or PID 1: every child is ours to reap, and the orphans left are ours to end. */
-    private final boolean reapsAll;
     private final int remapExit;
     /** Programs between the stop and the start of a restart. */
     private final java.util.Set<ManagedProcess> restarting = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final Reaper reaper;
+    private final OrphanReaping orphans;
     private final ControlServer control;
     private final EventLoop loop = new EventLoop();
     private final CompletableFuture<Integer> finished = new CompletableFuture<>();
@@ -81,9 +74,9 @@ public final class Supervisor implements AutoCloseable {
 
     private Supervisor(Builder b) throws IOException {
         this.mode = b.mode;
-        this.subreaper = b.subreaper;
         this.remapExit = b.remapExit;
         ControlServer ctl = null;
+        OrphanReaping reaping = null;
         try {
             for (ProgramSpec spec : b.programs) {
                 if (!spec.service().listen().isEmpty()) {
@@ -98,9 +91,10 @@ public final class Supervisor implements AutoCloseable {
                 }
             }
             ctl = b.controlSocket == null ? null : new ControlServer(b.controlSocket, this);
-            if (subreaper) {
-                ProcessControl.setChildSubreaper(true);
-            }
+            reaping = new OrphanReaping(b.subreaper, st -> post(() -> {
+                orphansReaped++;
+                LOG.info("reaped orphan {}", describe(st));
+            }));
         } catch (IOException e) {
             if (ctl != null) {
                 ctl.close();
@@ -110,16 +104,8 @@ public final class Supervisor implements AutoCloseable {
             throw e;
         }
         control = ctl;
-        // PID 1 inherits every orphan whether it asked to or not.
-        reapsAll = subreaper || Posix.getpid() == 1;
-        reaper = reapsAll ? Reaper.ownAllChildren(st -> post(() -> {
-            orphansReaped++;
-            LOG.info("reaped orphan {}", describe(st));
-        })) : Reaper.shared();
+        orphans = reaping;
     }
-
-    /** How long orphans still running when the supervisor closes get between SIGTERM and SIGKILL. */
-    static final Duration ORPHAN_GRACE = Duration.ofSeconds(5);
 
     /**
      * Runs the supervisor as its process's main job, the way {@code daemonkit supervise} does:
@@ -237,7 +223,7 @@ public final class Supervisor implements AutoCloseable {
     }
 
     Reaper reaper() {
-        return reaper;
+        return orphans.reaper();
     }
 
     /** The sockets bound for {@code spec}'s --listen, or null. */
@@ -350,19 +336,7 @@ public final class Supervisor implements AutoCloseable {
         processes.forEach(p -> p.service().close());
         activationSockets.values().forEach(ActivationSockets::close);
         logs.close();
-        if (reapsAll) {
-            int n = Descendants.terminateAll(ORPHAN_GRACE);
-            if (n > 0) {
-                LOG.info("terminated {} orphan(s) still running", n);
-            }
-        }
-        if (subreaper) {
-            try {
-                ProcessControl.setChildSubreaper(false);
-            } catch (PosixException e) {
-                LOG.debug("subreaper off: {}", e.getMessage());
-            }
-        }
+        orphans.close();
     }
 
     /** Builds a {@link Supervisor}. */
