@@ -36,8 +36,8 @@ public class ForkBenchmark extends HeapBallast {
     }
 
     /**
-     * daemonkit's fork+reap path, {@code Posix.forkExit}: clone(CLONE_VM|CLONE_VFORK|SIGCHLD) with
-     * fn = libc's _exit, all signals blocked around it, then waitpid. No page table is copied.
+     * daemonkit's fork+reap path, {@code Posix.forkExit}: clone(CLONE_VM|CLONE_VFORK|CLONE_FILES|CLONE_FS|SIGCHLD)
+     * with fn = libc's _exit, all signals blocked around it, then waitpid. No page table is copied.
      */
     @Benchmark
     public WaitStatus daemonkitForkExit() throws PosixException {

@@ -350,7 +350,7 @@ public final class Posix {
     /**
      * Creates a child process that exits at once with {@code status}, without running any Java
      * code, at the speed of C's vfork: glibc's clone(2) with {@code CLONE_VM | CLONE_VFORK | SIGCHLD}
-     * and {@code fn = _exit}, on a small stack segment of the calling thread's own, with every
+     * (and {@code CLONE_FILES | CLONE_FS}: the fd table and cwd are shared, not copied) and {@code fn = _exit}, on a small stack segment of the calling thread's own, with every
      * signal blocked in the calling thread for the duration (the previous mask is restored
      * afterwards). The child shares the JVM's memory instead of copying its page tables, so the
      * cost does not grow with the heap; it executes only glibc's clone trampoline and

@@ -227,6 +227,8 @@ public final class Abi {
     public static final int SIGCHLD = 17;
     public static final int CLONE_VM = 0x00000100;
     public static final int CLONE_VFORK = 0x00004000;
+    public static final int CLONE_FS = 0x00000200;
+    public static final int CLONE_FILES = 0x00000400;
 
     // Syscall numbers: pidfd_* use the unified numbering, the same on every architecture.
     public static final long SYS_PIDFD_SEND_SIGNAL = 424;

@@ -12,8 +12,8 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * A child that exits at once, created the vfork way: glibc's {@code clone(_exit, stack,
- * CLONE_VM | CLONE_VFORK | SIGCHLD, status)} with every signal blocked in the calling thread around
- * the call. This is how a JVM creates a process as fast as C's vfork: no page table is copied (the
+ * CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS | SIGCHLD, status)} with every signal blocked
+ * in the calling thread around the call. This is how a JVM creates a process as fast as C's vfork: no page table is copied (the
  * child shares the parent's memory), so the cost does not grow with the heap.
  *
  * <p><b>Why it is safe in a JVM</b>, hazard by hazard:
@@ -51,7 +51,17 @@ public final class VforkExit {
     private VforkExit() {
     }
 
-    private static final int FLAGS = Abi.CLONE_VM | Abi.CLONE_VFORK | Abi.SIGCHLD;
+    /**
+     * Besides the memory, the child shares what it would otherwise copy only to drop again at
+     * exit: the fd table (copying it takes a reference on every open file, and exit puts each
+     * back) and the cwd/root/umask. It never uses either. Measured in C on this machine: 10-20%
+     * more create+reap per second than vfork's flags. The signal-handler table is still copied:
+     * a zombie keeps its own until it is reaped, as one made by fork does, so the zombie
+     * experiment's kernel memory per zombie stays that of an ordinary zombie.
+     */
+    private static final int FLAGS = Abi.CLONE_VM | Abi.CLONE_VFORK | Abi.CLONE_FILES | Abi.CLONE_FS | Abi.SIGCHLD;
+    /** How errors name the call. */
+    static final String CALL = "clone(_exit, CLONE_VM|CLONE_VFORK|CLONE_FILES|CLONE_FS|SIGCHLD)";
 
     /** Room for glibc's trampoline and _exit's frame, with a wide margin; one per calling thread. */
     static final long STACK_SIZE = 16 * 1024;
@@ -112,7 +122,7 @@ public final class VforkExit {
             throw Native.rethrow(e);
         }
         if (pid == -1) {
-            throw Native.error("clone(_exit, CLONE_VM|CLONE_VFORK|SIGCHLD)", Native.errno(t.capture));
+            throw Native.error(CALL, Native.errno(t.capture));
         }
         return pid;
     }

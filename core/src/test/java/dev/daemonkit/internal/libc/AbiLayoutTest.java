@@ -97,7 +97,8 @@ class AbiLayoutTest {
               P("IOVEC_BASE_OFFSET", offsetof(struct iovec, iov_base)); P("IOVEC_LEN_OFFSET", offsetof(struct iovec, iov_len));
               P("UCRED_PID_OFFSET", offsetof(struct ucred, pid)); P("UCRED_UID_OFFSET", offsetof(struct ucred, uid));
               P("UCRED_GID_OFFSET", offsetof(struct ucred, gid)); P("CMSG_SPACE_UCRED", CMSG_SPACE(sizeof(struct ucred)));
-              P("CLONE_VM", CLONE_VM); P("CLONE_VFORK", CLONE_VFORK);
+              P("CLONE_VM", CLONE_VM); P("CLONE_VFORK", CLONE_VFORK); P("CLONE_FS", CLONE_FS);
+              P("CLONE_FILES", CLONE_FILES);
               P("SCM_RIGHTS", SCM_RIGHTS); P("MSG_CMSG_CLOEXEC", MSG_CMSG_CLOEXEC);
               P("CMSG_LEN_OFFSET", offsetof(struct cmsghdr, cmsg_len));
 
@@ -158,7 +159,7 @@ class AbiLayoutTest {
             "MSGHDR_SIZE", "MSGHDR_NAME_OFFSET", "MSGHDR_NAMELEN_OFFSET", "MSGHDR_IOV_OFFSET", "MSGHDR_IOVLEN_OFFSET",
             "MSGHDR_CONTROL_OFFSET", "MSGHDR_CONTROLLEN_OFFSET", "MSGHDR_FLAGS_OFFSET", "IOVEC_SIZE", "CMSGHDR_SIZE",
             "CMSG_LEVEL_OFFSET", "CMSG_TYPE_OFFSET", "UCRED_SIZE", "IOVEC_BASE_OFFSET", "IOVEC_LEN_OFFSET", "UCRED_PID_OFFSET", "UCRED_UID_OFFSET",
-            "UCRED_GID_OFFSET", "CMSG_SPACE_UCRED", "CLONE_VM", "CLONE_VFORK", "SFD_CLOEXEC", "SIGNALFD_SIGINFO_SIZE",
+            "UCRED_GID_OFFSET", "CMSG_SPACE_UCRED", "CLONE_VM", "CLONE_VFORK", "CLONE_FS", "CLONE_FILES", "SFD_CLOEXEC", "SIGNALFD_SIGINFO_SIZE",
             "SSI_SIGNO_OFFSET", "SSI_PID_OFFSET", "SYS_WAIT4", "SYS_WAITID", "SCM_RIGHTS", "MSG_CMSG_CLOEXEC",
             "CMSG_LEN_OFFSET"};
         for (String name : fromAbi) {
