@@ -81,6 +81,9 @@ final class PidfileProbe {
 
     /** One look; null when the file at the path changed between lstat and open (looked at again). */
     private static Finding inspectOnce(Path path, boolean allHolders) {
+        if (SideFile.certainlyAbsent(path)) {
+            return new Missing();
+        }
         FileStat seen;
         try {
             seen = PosixFiles.lstat(path);

@@ -41,6 +41,9 @@ final class SideFile {
 
     /** The content, if the file is there and trustworthy (see the class comment) and at most {@code max} bytes. */
     static Optional<byte[]> read(Path file, int max) {
+        if (certainlyAbsent(file)) {
+            return Optional.empty();
+        }
         try (Fd fd = PosixFiles.open(file, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK
                 | PosixFiles.O_CLOEXEC, 0)) {
             FileStat st = PosixFiles.fstat(fd);
@@ -53,8 +56,30 @@ final class SideFile {
         }
     }
 
+    /**
+     * Whether nothing at all is at the path (not even a dangling symlink), asked through the
+     * JDK's own lstat: a command about a daemon that is not running (status, stop, reload) then
+     * links no downcall, which saves it tens of milliseconds of start-up. ENOENT and ENOTDIR are
+     * absent (as for the full check); any other answer (something exists, EACCES...) is false,
+     * and the caller looks with its own checks.
+     */
+    static boolean certainlyAbsent(Path path) {
+        try {
+            java.nio.file.Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return false;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Removes the file; a missing one is fine. */
     static void remove(Path file) {
+        if (certainlyAbsent(file)) {
+            return;
+        }
         try {
             PosixFiles.unlink(file);
         } catch (PosixException e) {
