@@ -85,7 +85,10 @@ public final class ControlServer implements AutoCloseable {
                 reject(ch); // a flood of idle clients cannot keep the owner out for long
                 continue;
             }
-            Thread.ofVirtual().name("control-connection").start(() -> {
+            // Platform threads, not virtual: at most MAX_CONNECTIONS short-lived ones, and an idle
+            // supervisor then never starts the virtual-thread scheduler, its unparker and its I/O
+            // poller (three more threads and ~2 MiB of RSS for as long as the supervisor lives).
+            Thread.ofPlatform().daemon(true).name("control-connection").start(() -> {
                 try {
                     serve(ch);
                 } finally {
@@ -117,7 +120,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** "busy", read only after the client's request has been read (else it would see a reset). */
     private static void reject(SocketChannel ch) {
-        Thread.ofVirtual().name("control-busy").start(() -> {
+        Thread.ofPlatform().daemon(true).name("control-busy").start(() -> {
             try (ch; Deadline d = Deadline.closing(ch, Duration.ofSeconds(1))) {
                 RequestLine.read(ch, MAX_REQUEST);
                 ch.write(java.nio.ByteBuffer.wrap(BUSY.getBytes(StandardCharsets.UTF_8)));

@@ -3,9 +3,9 @@ package dev.daemonkit.supervise;
 import java.io.IOException;
 import java.nio.channels.Channel;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,11 +13,23 @@ import java.util.concurrent.TimeUnit;
  * one wakes a thread blocked on it (AsynchronousCloseException): that is the timeout.
  */
 final class Deadline implements AutoCloseable {
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "control-deadline");
-        t.setDaemon(true);
+    /**
+     * One timer thread, only while a deadline is pending: cancelled deadlines are removed at once
+     * and the idle thread ends after a second, so an idle supervisor keeps no thread for it.
+     */
+    private static final ScheduledExecutorService TIMER = timer();
+
+    private static ScheduledExecutorService timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "control-deadline");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        t.setKeepAliveTime(1, TimeUnit.SECONDS);
+        t.allowCoreThreadTimeOut(true);
         return t;
-    });
+    }
 
     private final ScheduledFuture<?> closer;
     private volatile boolean expired;
