@@ -8,6 +8,7 @@ import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.Signal;
 import dev.daemonkit.testkit.Cli;
 import dev.daemonkit.testkit.Processes;
+import dev.daemonkit.testkit.Scripts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,13 +68,13 @@ class ActivationCliTest {
         // --port 1: were the option used, binding would fail (privileged, and not the socket given).
         cmd.addAll(Cli.command("serve", "--root", root.toString(), "--port", "1"));
         start("activate.out", cmd);
-        assertTrue(eventually(Duration.ofSeconds(20), () -> text(dir.resolve("activate.out")).contains("Listening on")),
-                "systemd-socket-activate listens: " + text(dir.resolve("activate.out")));
+        assertTrue(eventually(Duration.ofSeconds(20), () -> Scripts.textOf(dir.resolve("activate.out")).contains("Listening on")),
+                "systemd-socket-activate listens: " + Scripts.textOf(dir.resolve("activate.out")));
         // The first connection makes systemd-socket-activate exec serve; it waits in the backlog meanwhile.
         String response = get(port, "/index.html");
         assertTrue(response.startsWith("HTTP/1.1 200"), response);
         assertTrue(response.endsWith("activated\n"), response);
-        String log = text(dir.resolve("activate.out"));
+        String log = Scripts.textOf(dir.resolve("activate.out"));
         assertTrue(log.contains("socket activation: serving on inherited fd 3 (http, port " + port + ")"), log);
         assertTrue(get(port, "/index.html").startsWith("HTTP/1.1 200"), "and keeps serving");
     }
@@ -92,9 +93,9 @@ class ActivationCliTest {
             one = readLine(a);
             two = readLine(b);
         } catch (IOException e) {
-            throw new AssertionError("no answer: " + e + "\n" + text(dir.resolve("sup.out")), e);
+            throw new AssertionError("no answer: " + e + "\n" + Scripts.textOf(dir.resolve("sup.out")), e);
         }
-        assertTrue(one.startsWith("name=first port=" + a + " "), one + "\n" + text(dir.resolve("sup.out")));
+        assertTrue(one.startsWith("name=first port=" + a + " "), one + "\n" + Scripts.textOf(dir.resolve("sup.out")));
         assertTrue(two.startsWith("name=second port=" + b + " "), two);
         // The variables are consumed: a child of the probe would not take the sockets for its own.
         assertTrue(one.endsWith("listenPid=null fds=null"), one);
@@ -117,8 +118,8 @@ class ActivationCliTest {
         Path control = dir.resolve("c.sock");
         Process sup = start("sup.out", Cli.command("supervise", "--config", config.toString(), "--control",
                 control.toString()));
-        assertTrue(eventually(Duration.ofSeconds(30), () -> text(dir.resolve("sup.out")).contains("RUNNING")),
-                text(dir.resolve("sup.out")));
+        assertTrue(eventually(Duration.ofSeconds(30), () -> Scripts.textOf(dir.resolve("sup.out")).contains("RUNNING")),
+                Scripts.textOf(dir.resolve("sup.out")));
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger attempted = new AtomicInteger();
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -149,7 +150,7 @@ class ActivationCliTest {
         for (Thread t : clients) {
             t.join(30_000);
         }
-        String log = text(dir.resolve("sup.out"));
+        String log = Scripts.textOf(dir.resolve("sup.out"));
         assertEquals(restarts + 1, log.split("STARTING -> RUNNING", -1).length - 1, log);
         assertTrue(attempted.get() > 100, "the client loop ran: " + attempted.get());
         assertEquals(List.of(), failures, attempted.get() + " connections attempted");
@@ -183,11 +184,4 @@ class ActivationCliTest {
         }
     }
 
-    private static String text(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }

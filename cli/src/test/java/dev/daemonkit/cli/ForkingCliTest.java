@@ -51,15 +51,14 @@ class ForkingCliTest {
         assertTrue(again.stdout().contains("already running (pid " + daemon + ")"), again.all());
 
         // The program rewrites its pidfile (it may run as another user): the record decides.
-        Process victim = new ProcessBuilder("sleep", "300").start();
-        leftovers.kill(victim.pid());
-        Files.writeString(pidfile, victim.pid() + "\n");
+        long victim = leftovers.sleeper();
+        Files.writeString(pidfile, victim + "\n");
         assertTrue(Cli.run("status", "--pidfile", pidfile.toString()).stdout().contains("daemonkit recorded pid " + daemon));
         Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
         assertEquals(0, stop.exitCode(), stop.all());
         assertTrue(stop.stdout().contains("stopped (pid " + daemon + ")"), stop.all());
         assertTrue(Processes.waitGone(daemon, Duration.ofSeconds(5)));
-        assertTrue(victim.isAlive(), "the pid written in the file was not signalled");
+        assertTrue(Processes.alive(victim), "the pid written in the file was not signalled");
         assertFalse(Files.exists(pidfile.resolveSibling(pidfile.getFileName() + ".daemonkit")), "record removed");
         assertEquals(3, Cli.run("status", "--pidfile", dir.resolve("none.pid").toString()).exitCode());
     }
@@ -96,14 +95,13 @@ class ForkingCliTest {
                 .noneMatch(p -> !p.isZombie() && p.commandText().contains(token))), "its background process was stopped");
 
         // Writes a pid that is not its own.
-        Process victim = new ProcessBuilder("sleep", "300").start();
-        leftovers.kill(victim.pid());
-        Path liar = forkingScript("liar", "echo " + victim.pid() + " > \"$1\"\nexit 0");
+        long victim = leftovers.sleeper();
+        Path liar = forkingScript("liar", "echo " + victim + " > \"$1\"\nexit 0");
         Cli.Result lie = Cli.run("start", "--pidfile", pidfile.toString(), "--forking", "--ready-timeout", "1s", "--",
                 liar.toString(), pidfile.toString());
         assertEquals(1, lie.exitCode(), lie.all());
-        assertTrue(lie.stderr().contains("names pid " + victim.pid() + ", which is not a process daemonkit started"), lie.all());
-        assertTrue(victim.isAlive());
+        assertTrue(lie.stderr().contains("names pid " + victim + ", which is not a process daemonkit started"), lie.all());
+        assertTrue(Processes.alive(victim));
         Files.deleteIfExists(pidfile);
 
         // Stays in the foreground.

@@ -34,11 +34,6 @@ class LaunchTrustCliTest {
     @RegisterExtension
     final Leftovers leftovers = new Leftovers();
 
-    private long foreignSleep() throws Exception {
-        Process p = new ProcessBuilder("sleep", "300").start();
-        leftovers.kill(p.pid());
-        return p.pid();
-    }
 
     /** Live processes whose command line contains {@code token}. */
     private static List<ProcessInfo> withToken(String token) {
@@ -47,7 +42,7 @@ class LaunchTrustCliTest {
 
     @Test
     void aPidLineNamingAProcessOutsideTheSessionIsRefusedAndNothingIsLeft() throws Exception {
-        long victim = foreignSleep();
+        long victim = leftovers.sleeper();
         for (String pid : List.of(Long.toString(victim), "1")) {
             Path p = dir.resolve("liar-" + pid + ".pid");
             String token = "4" + pid.length() + "1.25";

@@ -82,10 +82,10 @@ class NotifyCliTest {
         Process start = new ProcessBuilder(Cli.command("start", "--pidfile", pidfile.toString(), "--notify",
                 "--start-timeout", "4s", "--", prog.toString())).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("start.out").toFile()).start();
-        assertTrue(eventually(Duration.ofSeconds(20), () -> text(socketName).endsWith("\n")), "program up");
+        assertTrue(eventually(Duration.ofSeconds(20), () -> Scripts.textOf(socketName).endsWith("\n")), "program up");
         // This test's own child: not a descendant of the launcher, whatever pid it claims.
         ProcessBuilder pb = new ProcessBuilder(notify, "--ready", "--status=forged");
-        pb.environment().put("NOTIFY_SOCKET", text(socketName).trim());
+        pb.environment().put("NOTIFY_SOCKET", Scripts.textOf(socketName).trim());
         assertEquals(0, pb.start().waitFor(), "the datagram was sent (and its barrier released)");
         assertTrue(start.waitFor(30, TimeUnit.SECONDS));
         String out = Files.readString(dir.resolve("start.out"));
@@ -139,10 +139,10 @@ class NotifyCliTest {
                 .redirectOutput(log.toFile()).start();
         leftovers.kill(sup.pid());
         try {
-            assertTrue(eventually(Duration.ofSeconds(40), () -> text(runs).lines().count() >= 2),
-                    "restarted after the watchdog timeout: " + text(log));
-            text(runs).lines().forEach(p -> leftovers.kill(Long.parseLong(p.trim())));
-            String l = text(log);
+            assertTrue(eventually(Duration.ofSeconds(40), () -> Scripts.textOf(runs).lines().count() >= 2),
+                    "restarted after the watchdog timeout: " + Scripts.textOf(log));
+            Scripts.textOf(runs).lines().forEach(p -> leftovers.kill(Long.parseLong(p.trim())));
+            String l = Scripts.textOf(log);
             assertTrue(l.contains("watchdog timeout: no WATCHDOG=1 for 1500ms; sending SIGTERM"), l);
             assertTrue(l.matches("(?s).*RUNNING -> EXITED \\(watchdog timeout: no WATCHDOG=1 for 1500ms; pid \\d+ killed by"
                     + " SIGTERM \\(unexpected\\); restarting \\(restart=on-failure\\)\\).*"), l);
@@ -167,22 +167,22 @@ class NotifyCliTest {
         Process sup = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         leftovers.kill(sup.pid());
         try {
-            assertTrue(eventually(Duration.ofSeconds(40), () -> text(log).contains("STARTING -> RUNNING")), text(log));
+            assertTrue(eventually(Duration.ofSeconds(40), () -> Scripts.textOf(log).contains("STARTING -> RUNNING")), Scripts.textOf(log));
             Thread.sleep(3000); // longer than the watchdog: the pings keep it running
             assertTrue(run("ctl", "--control", control.toString(), "status").stdout().contains("[status: probe up]"));
             assertEquals(0, run("ctl", "--control", control.toString(), "signal", "HUP").exitCode());
-            assertTrue(eventually(Duration.ofSeconds(20), () -> text(log).contains("reload finished (READY=1)")), text(log));
-            String l = text(log);
+            assertTrue(eventually(Duration.ofSeconds(20), () -> Scripts.textOf(log).contains("reload finished (READY=1)")), Scripts.textOf(log));
+            String l = Scripts.textOf(log);
             // The two processes' lines interleave as they please; what arrived, arrived in this order.
             assertTrue(l.contains("probe: reload action ran"), l);
             assertTrue(l.indexOf("reloading (RELOADING=1)") >= 0
                     && l.indexOf("reloading (RELOADING=1)") < l.indexOf("reload finished (READY=1)"), l);
             assertFalse(l.contains("watchdog timeout"), "fed while healthy: " + l);
             Files.delete(healthy);
-            assertTrue(eventually(Duration.ofSeconds(30), () -> text(log).contains("watchdog timeout: no WATCHDOG=1 for 2s")),
-                    text(log));
-            assertTrue(eventually(Duration.ofSeconds(30), () -> text(log).split("STARTING -> RUNNING", -1).length > 2),
-                    "restarted: " + text(log));
+            assertTrue(eventually(Duration.ofSeconds(30), () -> Scripts.textOf(log).contains("watchdog timeout: no WATCHDOG=1 for 2s")),
+                    Scripts.textOf(log));
+            assertTrue(eventually(Duration.ofSeconds(30), () -> Scripts.textOf(log).split("STARTING -> RUNNING", -1).length > 2),
+                    "restarted: " + Scripts.textOf(log));
         } finally {
             Posix.kill((int) sup.pid(), Signal.SIGTERM);
             sup.waitFor(30, TimeUnit.SECONDS);
@@ -197,11 +197,4 @@ class NotifyCliTest {
         }
     }
 
-    private static String text(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }

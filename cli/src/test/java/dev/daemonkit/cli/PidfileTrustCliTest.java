@@ -33,12 +33,6 @@ class PidfileTrustCliTest {
     @RegisterExtension
     final Leftovers leftovers = new Leftovers();
 
-    /** A process daemonkit did not start: a plain `sleep` of the test's own. */
-    private long foreignSleep() throws Exception {
-        Process p = new ProcessBuilder("sleep", "300").start();
-        leftovers.kill(p.pid());
-        return p.pid();
-    }
 
     /** What a user would type for --exec: sleep as found in PATH. */
     private static String sleepBinary() throws Exception {
@@ -66,7 +60,7 @@ class PidfileTrustCliTest {
 
     @Test
     void anUnlockedPidfileOfALiveProcessIsReportedHonestlyAndSignalledOnlyWithItsIdentity() throws Exception {
-        long victim = foreignSleep();
+        long victim = leftovers.sleeper();
         Path p = dir.resolve("nginx.pid");
         Files.writeString(p, victim + "\n");
 
@@ -126,7 +120,7 @@ class PidfileTrustCliTest {
         Path p = dir.resolve("d.pid");
         Path log = dir.resolve("d.log");
         leftovers.stop(p);
-        long victim = foreignSleep();
+        long victim = leftovers.sleeper();
         // As nobody, the daemon tries both ways to write another pid into its pidfile.
         Cli.Result r = Cli.run("start", "--pidfile", p.toString(), "--log", log.toString(), "--user", "nobody", "--",
                 "sh", "-c", "echo " + victim + " >&4 || echo fd4-refused; echo " + victim
@@ -163,7 +157,7 @@ class PidfileTrustCliTest {
         Path shared = Files.createDirectory(dir.resolve("shared"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
-        long victim = foreignSleep(); // root's
+        long victim = leftovers.sleeper(); // root's
         Path p = shared.resolve("planted.pid");
         // nobody plants a pidfile naming root's process.
         assertEquals(0, new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c",

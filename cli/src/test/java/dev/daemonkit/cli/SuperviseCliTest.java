@@ -10,6 +10,7 @@ import dev.daemonkit.posix.Signal;
 import dev.daemonkit.testkit.Cli;
 import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
+import dev.daemonkit.testkit.Scripts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -68,12 +69,12 @@ class SuperviseCliTest {
                 "sh", "-c", "trap 'exit 5' TERM; echo $$ > " + up + "; while :; do sleep 0.1; done"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("sup.out").toFile()).start();
         try {
-            assertTrue(eventually(Duration.ofSeconds(20), () -> text(up).endsWith("\n")), "program up");
-            long program = Long.parseLong(text(up).trim());
+            assertTrue(eventually(Duration.ofSeconds(20), () -> Scripts.textOf(up).endsWith("\n")), "program up");
+            long program = Long.parseLong(Scripts.textOf(up).trim());
             leftovers.kill(program);
             Posix.kill((int) sup.pid(), Signal.SIGTERM);
             assertTrue(sup.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "supervisor exited");
-            assertEquals(5, sup.exitValue(), text(dir.resolve("sup.out")));
+            assertEquals(5, sup.exitValue(), Scripts.textOf(dir.resolve("sup.out")));
             assertFalse(Processes.alive(program));
         } finally {
             sup.destroyForcibly().waitFor();
@@ -285,14 +286,6 @@ class SuperviseCliTest {
             return Cli.run(argv.toArray(String[]::new));
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static String text(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
         }
     }
 

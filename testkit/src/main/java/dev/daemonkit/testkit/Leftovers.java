@@ -32,6 +32,16 @@ public final class Leftovers implements AfterEachCallback {
         pids.addAll(more);
     }
 
+    /**
+     * Starts a {@code sleep 300} of the test's own — a live process daemonkit did not start, for
+     * pidfiles that lie — and records it for killing; returns its pid.
+     */
+    public long sleeper() throws java.io.IOException {
+        Process p = new ProcessBuilder("sleep", "300").start();
+        kill(p.pid());
+        return p.pid();
+    }
+
     /** The pids recorded so far. */
     public List<Long> pids() {
         return List.copyOf(pids);

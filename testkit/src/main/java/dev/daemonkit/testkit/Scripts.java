@@ -17,4 +17,13 @@ public final class Scripts {
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         return script;
     }
+
+    /** A file's text, or "" while it does not exist (yet): for polling what a script wrote. */
+    public static String textOf(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
 }
