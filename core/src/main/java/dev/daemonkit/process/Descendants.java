@@ -6,7 +6,6 @@ import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +34,6 @@ public final class Descendants {
     }
 
     /** One line of /proc/PID/stat that matters here. */
-    private record Stat(int pid, int ppid, boolean zombie) {
-    }
 
     /** The live (not zombie) descendants of this process, by pid, each mapped to its parent. */
     public static Map<Integer, Integer> live() {
@@ -44,15 +41,13 @@ public final class Descendants {
     }
 
     static Map<Integer, Integer> live(int root) {
-        Map<Integer, List<Stat>> byParent = new HashMap<>();
+        Map<Integer, List<ProcessTable.Brief>> byParent = new HashMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"))) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
-                    Stat s = stat(Integer.parseInt(name));
-                    if (s != null) {
-                        byParent.computeIfAbsent(s.ppid(), k -> new ArrayList<>()).add(s);
-                    }
+                    ProcessTable.brief(Integer.parseInt(name))
+                            .ifPresent(s -> byParent.computeIfAbsent(s.ppid(), k -> new ArrayList<>()).add(s));
                 }
             }
         } catch (IOException e) {
@@ -62,8 +57,8 @@ public final class Descendants {
         List<Integer> todo = new ArrayList<>(List.of(root));
         while (!todo.isEmpty()) {
             int parent = todo.remove(todo.size() - 1);
-            for (Stat s : byParent.getOrDefault(parent, List.of())) {
-                if (!s.zombie()) {
+            for (ProcessTable.Brief s : byParent.getOrDefault(parent, List.of())) {
+                if (!s.isZombie()) {
                     found.put(s.pid(), parent);
                 }
                 todo.add(s.pid()); // a zombie's children were re-parented already; harmless to look
@@ -72,15 +67,6 @@ public final class Descendants {
         return found;
     }
 
-    private static Stat stat(int pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 3);
-            return new Stat(pid, Integer.parseInt(f[1]), f[0].equals("Z"));
-        } catch (IOException | RuntimeException e) {
-            return null; // gone meanwhile
-        }
-    }
 
     /**
      * SIGTERM to every live descendant (and to those that appear meanwhile), then SIGKILL to
@@ -128,8 +114,7 @@ public final class Descendants {
     /** Signals {@code pid} through a pidfd, if it is still the process whose parent was {@code ppid}. */
     private static boolean send(int pid, int ppid, Signal sig) {
         try (Fd fd = Posix.openPidfd(pid)) {
-            Stat s = stat(pid);
-            if (s == null || s.ppid() != ppid) {
+            if (ProcessTable.brief(pid).filter(s -> s.ppid() == ppid).isEmpty()) {
                 return false; // ended (and maybe recycled) since we looked
             }
             Posix.pidfdSendSignal(fd, sig);

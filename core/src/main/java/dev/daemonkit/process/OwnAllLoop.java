@@ -164,7 +164,7 @@ final class OwnAllLoop {
             for (Path task : tasks) {
                 boolean isLeader = task.getFileName().toString().equals(Integer.toString(leader));
                 for (int pid : children(task)) {
-                    if (isZombie(pid)) {
+                    if (ProcessTable.brief(pid).filter(ProcessTable.Brief::isZombie).isPresent()) {
                         zombies.put(pid, isLeader);
                     }
                 }
@@ -189,13 +189,4 @@ final class OwnAllLoop {
         return pids;
     }
 
-    private static boolean isZombie(int pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-            int close = stat.lastIndexOf(')');
-            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z';
-        } catch (IOException e) {
-            return false; // already reaped
-        }
-    }
 }

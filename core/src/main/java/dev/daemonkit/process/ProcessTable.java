@@ -153,6 +153,28 @@ public final class ProcessTable {
         }
     }
 
+    /** A process's state letter and parent: what loops that look often need, from one file. */
+    record Brief(int pid, char state, int ppid) {
+        boolean isZombie() {
+            return state == 'Z';
+        }
+    }
+
+    /**
+     * {@link Brief} of {@code pid} from /proc/PID/stat alone (not the three files {@link #of}
+     * reads), through java.io so that an interrupted thread can still look; empty once it is gone.
+     */
+    static Optional<Brief> brief(int pid) {
+        try {
+            String stat = KernelFiles.read(Path.of("/proc", Integer.toString(pid), "stat"));
+            // comm may contain spaces and parentheses: the fields start after the last ')'.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 3);
+            return Optional.of(new Brief(pid, f[0].charAt(0), Integer.parseInt(f[1])));
+        } catch (IOException | RuntimeException gone) {
+            return Optional.empty();
+        }
+    }
+
     /** The system's boot time from /proc/stat's btime line. */
     public static Instant bootTime() {
         Instant b = bootTime;

@@ -299,13 +299,7 @@ public final class ZombieExperiment {
 
     /** The state letter of a child of ours from /proc/PID/stat, or 0 if it is gone or not ours. */
     private static char childState(int pid) {
-        try {
-            String stat = KernelFiles.read(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 3);
-            return Integer.parseInt(f[1]) == Posix.getpid() ? f[0].charAt(0) : 0;
-        } catch (IOException | RuntimeException gone) {
-            return 0;
-        }
+        return ProcessTable.brief(pid).filter(b -> b.ppid() == Posix.getpid()).map(ProcessTable.Brief::state).orElse((char) 0);
     }
 
     private List<ZombieReport.CurvePoint> curve(long[] ns, int count) {
