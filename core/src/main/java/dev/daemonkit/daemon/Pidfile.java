@@ -360,7 +360,8 @@ public final class Pidfile implements AutoCloseable {
         return null;
     }
 
-    private static void sleep(long ms) {
+    /** A short pause between looks at a pidfile; an interrupt ends it early and stays set. */
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

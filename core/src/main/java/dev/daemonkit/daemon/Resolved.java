@@ -94,7 +94,7 @@ sealed interface Resolved {
                         List<Integer> holders = r.lock().holders().stream()
                                 .filter(pid -> !Pidfile.isTransient(pid, r.file())).toList();
                         if (holders.isEmpty() && !r.lock().holders().isEmpty() && attempt < 100) {
-                            sleep(20); // a start before its spawn, or a stop removing the file: wait it out
+                            Pidfile.sleep(20); // a start before its spawn, or a stop removing the file: wait it out
                             continue;
                         }
                         if (!holders.isEmpty()) {
@@ -106,7 +106,7 @@ sealed interface Resolved {
                             return new LockedUnverified(r, hint.orElse(r.lock().lockerPid().orElse(-1)));
                         }
                         if (attempt < 5) {
-                            sleep(20); // its holder is exiting right now: look again
+                            Pidfile.sleep(20); // its holder is exiting right now: look again
                             continue;
                         }
                         return new Bad(pidfile + " is locked, but no process holding the lock could be found", false);
@@ -128,14 +128,6 @@ sealed interface Resolved {
                     return new Foreign(r, pid, expected.isStated(), expected.mismatch(pid));
                 }
             }
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -241,7 +241,7 @@ final class StopSequence {
                 LOG.warn("{} is still locked after the daemon exited: a process it started holds the lock", pidfile);
                 return;
             }
-            sleep(20);
+            Pidfile.sleep(20);
         }
         removeStale(pidfile, file);
     }
@@ -249,13 +249,5 @@ final class StopSequence {
     static boolean removeStale(Path pidfile, FileStat file) {
         StatusNote.remove(pidfile); // the STATUS= of a daemon that is gone
         return Pidfile.removeIfStale(pidfile, file);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
