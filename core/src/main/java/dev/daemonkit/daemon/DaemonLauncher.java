@@ -5,7 +5,6 @@ import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
-import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ActivationSockets;
 import dev.daemonkit.process.ChildProcess;
 import dev.daemonkit.process.ExecException;
@@ -281,10 +280,4 @@ public final class DaemonLauncher {
     private static int freeFd(int from, int taken) {
         return from == taken ? from + 1 : from;
     }
-
-    /** "exited with status 3" / "killed by SIGSEGV (core dumped)". */
-    static String describe(WaitStatus s) {
-        return s.outcome();
-    }
-
 }

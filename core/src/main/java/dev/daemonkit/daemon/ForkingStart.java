@@ -32,7 +32,7 @@ final class ForkingStart {
                     + " a program that stays in the foreground is started without --forking", o, log);
         }
         if (!(first.get() instanceof WaitStatus.Exited e && e.code() == 0)) {
-            throw Startup.failure(DaemonLauncher.describe(first.get()), o, log);
+            throw Startup.failure(first.get().outcome(), o, log);
         }
         while (true) {
             if (PidfileProbe.inspect(pidfile, false) instanceof PidfileProbe.Regular r && r.content().pid().isPresent()) {

@@ -208,7 +208,7 @@ final class Startup {
         if (daemonPid != child.pid()) {
             return "pid " + daemonPid + " is gone";
         }
-        return child.poll().map(DaemonLauncher::describe).orElse("it is gone");
+        return child.poll().map(WaitStatus::outcome).orElse("it is gone");
     }
 
     /**
