@@ -113,7 +113,11 @@ public final class DaemonControl {
 
     /** The status, checking an unlocked pidfile's process against the stated identity. */
     public static Status status(Path pidfile, Identity expected) {
-        return switch (Resolved.of(pidfile, expected, false)) {
+        Resolved resolved = Resolved.of(pidfile, expected, false);
+        if (resolved instanceof Resolved.NotRunning) {
+            return new Status.NotRunning(); // before the switch: see Resolved.of
+        }
+        return switch (resolved) {
             case Resolved.NotRunning n -> new Status.NotRunning();
             case Resolved.Bad b -> new Status.Unknown(b.reason());
             case Resolved.Empty e -> new Status.Dead(OptionalInt.empty(), pidfile + " is empty");
@@ -173,6 +177,9 @@ public final class DaemonControl {
      */
     public static int signal(Path pidfile, Signal signal, Identity expected, boolean requireHandler) throws IOException {
         Resolved r = Resolved.of(pidfile, expected, false);
+        if (r instanceof Resolved.NotRunning) {
+            throw new IOException("daemon is " + new Status.NotRunning().describe()); // before the switch: see Resolved.of
+        }
         int pid = switch (r) {
             case Resolved.Locked l -> {
                 guard(l.daemon());

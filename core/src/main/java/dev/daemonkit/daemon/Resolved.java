@@ -71,16 +71,27 @@ sealed interface Resolved {
         }
     }
 
+    /** No pidfile: not running, unless a --forking daemon's record names a live process. */
+    private static Resolved missing(Path pidfile, Identity expected) {
+        var recorded = ForkingRecord.livePid(pidfile);
+        if (recorded.isPresent()) {
+            return new Recorded(pidfile, Optional.empty(), recorded.getAsInt(), expected.mismatch(recorded.getAsInt()));
+        }
+        return new NotRunning();
+    }
+
     /** Resolves the pidfile; {@code allHolders} looks for every holder of its lock (stop needs them). */
     static Resolved of(Path pidfile, Identity expected, boolean allHolders) {
         for (int attempt = 0; ; attempt++) {
-            switch (PidfileProbe.inspect(pidfile, allHolders)) {
+            PidfileProbe.Finding found = PidfileProbe.inspect(pidfile, allHolders);
+            if (found instanceof PidfileProbe.Missing) {
+                // The common case, before the switch: a pattern switch's first run spins a class
+                // (~2 ms of a 40 ms status of a daemon that is not running).
+                return missing(pidfile, expected);
+            }
+            switch (found) {
                 case PidfileProbe.Missing m -> {
-                    var recorded = ForkingRecord.livePid(pidfile);
-                    if (recorded.isPresent()) {
-                        return new Recorded(pidfile, Optional.empty(), recorded.getAsInt(), expected.mismatch(recorded.getAsInt()));
-                    }
-                    return new NotRunning();
+                    return missing(pidfile, expected);
                 }
                 case PidfileProbe.NotAPidfile n -> {
                     return new Bad(n.reason(), true);

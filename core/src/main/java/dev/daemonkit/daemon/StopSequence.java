@@ -37,14 +37,19 @@ final class StopSequence {
     private StopSequence() {
     }
 
+    private static DaemonControl.StopResult notRunning(Path pidfile) {
+        ForkingRecord.remove(pidfile); // a record whose daemon is gone, if any
+        return new DaemonControl.StopResult.NotRunning(false, Optional.empty());
+    }
+
     static DaemonControl.StopResult stop(Path pidfile, Signal signal, Duration timeout, Identity expected)
             throws IOException {
         Resolved r = Resolved.of(pidfile, expected, true);
+        if (r instanceof Resolved.NotRunning) {
+            return notRunning(pidfile); // before the switch: see Resolved.of
+        }
         return switch (r) {
-            case Resolved.NotRunning n -> {
-                ForkingRecord.remove(pidfile); // a record whose daemon is gone, if any
-                yield new DaemonControl.StopResult.NotRunning(false, Optional.empty());
-            }
+            case Resolved.NotRunning n -> notRunning(pidfile);
             case Resolved.Bad b -> throw b.badInput()
                     ? PidfileException.notAPidfile(b.reason() + "; nothing was signalled or removed")
                     : PidfileException.refused(b.reason() + "; nothing was signalled or removed");
