@@ -88,6 +88,13 @@ daemonkit_train() {
   # jar's manifest in a way the cache does not count (it would refuse itself). The training's
   # restricted-method warning goes to its log.
   main=dev.daemonkit.cli.AotTraining
+  # The quick and ctl caches (target/daemonkit-RELEASE-quick.aot, -ctl.aot) are trained on those
+  # commands alone and used only with the quick commands' options; the full one with all.
+  case $cache in
+    *-quick.aot) daemonkit_aot_mode=quick; daemonkit_aot_checks="$daemonkit_opts_quick" ;;
+    *-ctl.aot) daemonkit_aot_mode=ctl; daemonkit_aot_checks="$daemonkit_opts_quick" ;;
+    *) daemonkit_aot_mode=; daemonkit_aot_checks="$daemonkit_opts_serve|$daemonkit_opts_quick|$daemonkit_opts_short|$daemonkit_opts_long" ;;
+  esac
   ok=
   # The training JVM runs with the long-running commands' heap: archived heap objects must fit
   # into the smallest heap that uses the cache, or the JVM refuses to start.
@@ -100,19 +107,23 @@ daemonkit_train() {
     # Without method profiles: they buy nothing in a JVM that lives 50 ms, and replaying them
     # costs a "Training replay" thread in every JVM, the long-running ones too.
     aot25) "$java" $daemonkit_opts_long -XX:+UnlockDiagnosticVMOptions -XX:+IgnoreUnrecognizedVMOptions \
-             -XX:-AOTRecordTraining -XX:AOTCacheOutput="$tmp" -cp "$jar" $main "$scratch" \
+             -XX:-AOTRecordTraining -XX:AOTCacheOutput="$tmp" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
              >"$scratch/log" 2>&1 && ok=1 ;;
-    aot24) "$java" $daemonkit_opts_long -XX:AOTMode=record -XX:AOTConfiguration="$tmp.conf" -cp "$jar" $main "$scratch" \
+    aot24) "$java" $daemonkit_opts_long -XX:AOTMode=record -XX:AOTConfiguration="$tmp.conf" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
              >"$scratch/log" 2>&1 &&
            "$java" $daemonkit_opts_long -XX:AOTMode=create -XX:AOTConfiguration="$tmp.conf" -XX:AOTCache="$tmp" -cp "$jar" \
              >>"$scratch/log" 2>&1 && ok=1 ;;
-    cds)   "$java" $daemonkit_opts_long -XX:ArchiveClassesAtExit="$tmp" -cp "$jar" $main "$scratch" \
+    cds)   "$java" $daemonkit_opts_long -XX:ArchiveClassesAtExit="$tmp" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
              >"$scratch/log" 2>&1 && ok=1 ;;
   esac
   if [ -n "$ok" ] && [ -f "$tmp" ]; then
     # Not "opts": that is the caller's variable (./daemonkit's options for the command it is about
     # to run, which would otherwise run with the last ones checked here).
-    for daemonkit_check_opts in "$daemonkit_opts_quick" "$daemonkit_opts_short" "$daemonkit_opts_long" "$daemonkit_opts_serve"; do
+    daemonkit_ifs=$IFS; IFS='|'
+    # shellcheck disable=SC2086
+    set -- $daemonkit_aot_checks
+    IFS=$daemonkit_ifs
+    for daemonkit_check_opts in "$@"; do
       # shellcheck disable=SC2086
       # Strict mode: a cache the JVM would quietly ignore fails here.
       if ! "$java" $daemonkit_check_opts $daemonkit_aot_strict "$daemonkit_aot_use=$tmp" $daemonkit_aot_opts -jar "$jar" version \

@@ -161,10 +161,42 @@ class LauncherScriptTest {
         assertTrue(r.stdout().contains("java "), r.all());
     }
 
+    /** The cache `version` runs with: the quick one. */
     private static Optional<Path> cacheFile() throws IOException {
         try (Stream<Path> s = Files.list(project.resolve("target"))) {
-            return s.filter(p -> p.getFileName().toString().matches("daemonkit-.*\\.aot")).findFirst();
+            return s.filter(p -> p.getFileName().toString().matches("daemonkit-.*-quick\\.aot")).findFirst();
         }
+    }
+
+    @Test
+    void eachCommandStartsFromTheCacheMadeForIt() throws Exception {
+        if (cacheFile().isEmpty()) {
+            return; // no AOT cache for this JDK (checked quiet in the test above)
+        }
+        Path missing = project.resolve("missing.pid");
+        Path present = Files.writeString(project.resolve("present.pid"), "2147483646\n");
+        try {
+            assertEquals("-quick", cacheUsed("version"));
+            assertEquals("-quick", cacheUsed("--help"));
+            assertEquals("-quick", cacheUsed("status", "--pidfile", missing.toString()));
+            assertEquals("-quick", cacheUsed("stop", "--pidfile=" + missing));
+            assertEquals("-ctl", cacheUsed("ctl", "--pidfile", missing.toString(), "status"));
+            // A pidfile that exists: the command calls native functions, which only the full one holds.
+            assertEquals("", cacheUsed("status", "--pidfile", present.toString()));
+            assertEquals("", cacheUsed("stop", "--pidfile=" + present));
+            assertEquals("", cacheUsed("ps"));
+        } finally {
+            Files.deleteIfExists(present);
+        }
+    }
+
+    /** Which cache ./daemonkit gave the JVM for this command line: "-quick", "-ctl" or "" (full). */
+    private static String cacheUsed(String... args) throws Exception {
+        Cli.Result r = script(Map.of("DAEMONKIT_JAVA_OPTS", "-Xlog:aot=info,cds=info:stderr"), args);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("target/daemonkit-[^ /]*?(-quick|-ctl)?\\.aot")
+                .matcher(r.stderr());
+        assertTrue(m.find(), String.join(" ", args) + " used no cache:\n" + r.all());
+        return m.group(1) == null ? "" : m.group(1);
     }
 
     // ---- helpers ----------------------------------------------------------------------------
