@@ -101,6 +101,21 @@ public final class FileLocks {
      * holds it.
      */
     public static Lock holders(FileStat file, Collection<Integer> candidates, boolean all) {
+        if (!all) {
+            // The usual case first: the pid the pidfile names holds the lock. Its fdinfo says so
+            // (the kernel lists there only locks held through that descriptor), and /proc/locks,
+            // which the kernel builds by walking every lock on the host (5 ms on a busy one), is
+            // not read at all.
+            List<Integer> found = new ArrayList<>();
+            for (int pid : new LinkedHashSet<>(candidates)) {
+                if (pid > 0 && isLive(pid) && holds(pid, file)) {
+                    found.add(pid);
+                }
+            }
+            if (!found.isEmpty()) {
+                return new Lock(true, List.copyOf(found), true, OptionalInt.empty());
+            }
+        }
         LockEntry e = entry(file);
         if (!e.locked()) {
             return new Lock(false, List.of(), true, OptionalInt.empty());
@@ -138,7 +153,8 @@ public final class FileLocks {
      * @param holders    live processes holding it through one of their descriptors
      * @param verifiable false when some processes' descriptors could not be inspected (another
      *                   user's, without root): holders may then be incomplete
-     * @param lockerPid  the pid /proc/locks records as the locker (possibly exited since)
+     * @param lockerPid  the pid /proc/locks records as the locker (possibly exited since); empty
+     *                   when /proc/locks was not read because a candidate was found holding the lock
      */
     public record Lock(boolean locked, List<Integer> holders, boolean verifiable, OptionalInt lockerPid) {
         /** The first holder, if any was found. */
