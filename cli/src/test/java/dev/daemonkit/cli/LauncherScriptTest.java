@@ -169,6 +169,27 @@ class LauncherScriptTest {
     }
 
     @Test
+    void aSupervisorStartedThroughTheScriptRunsWithTheLongRunningOptionsAndWorks() throws Exception {
+        Path pidfile = project.resolve("sv.pid");
+        PIDFILES.add(pidfile);
+        Cli.Result start = script(Map.of(), "supervise", "--pidfile", pidfile.toString(), "--", "sleep", "60");
+        assertEquals(0, start.exitCode(), start.all());
+        long pid = Processes.readPid(pidfile).orElseThrow();
+        PIDS.add(pid);
+        String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+        // Interpreted, small heap, trimmed malloc (README: Start-up time and footprint).
+        assertTrue(cmdline.contains(" -Xint ") && cmdline.contains(" -Xmx64m ")
+                && cmdline.contains(" -XX:TrimNativeHeapInterval="), cmdline);
+        assertTrue(Processes.eventually(Duration.ofSeconds(10),
+                () -> scriptUnchecked("ctl", "--pidfile", pidfile.toString(), "status").stdout().contains("RUNNING")));
+        Cli.Result restart = script(Map.of(), "ctl", "--pidfile", pidfile.toString(), "restart", "sleep");
+        assertEquals(0, restart.exitCode(), restart.all());
+        Cli.Result stop = script(Map.of(), "stop", "--pidfile", pidfile.toString());
+        assertEquals(0, stop.exitCode(), stop.all());
+        assertTrue(Processes.eventually(Duration.ofSeconds(10), () -> !Processes.alive(pid)), "the supervisor exited");
+    }
+
+    @Test
     void eachCommandStartsFromTheCacheMadeForIt() throws Exception {
         if (cacheFile().isEmpty()) {
             return; // no AOT cache for this JDK (checked quiet in the test above)
