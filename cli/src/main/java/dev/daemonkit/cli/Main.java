@@ -16,8 +16,17 @@ public final class Main {
     private Main() {
     }
 
-    /** The project's version, written into version.txt by the build (the pom is its one source). */
-    static final String VERSION = readVersion();
+    /**
+     * The project's version, written into version.txt by the build (the pom is its one source).
+     * Read on first use: finding a resource in the jar costs an interpreted command ~3 ms.
+     */
+    static String version() {
+        return Version.TEXT;
+    }
+
+    private static final class Version {
+        static final String TEXT = readVersion();
+    }
 
     private static String readVersion() {
         try (var in = Main.class.getResourceAsStream("version.txt")) {
@@ -143,7 +152,7 @@ public final class Main {
             return argv.isEmpty() ? Command.USAGE : Command.OK;
         }
         if (argv.get(0).equals("--version")) {
-            out.println("daemonkit " + VERSION);
+            out.println("daemonkit " + version());
             return Command.OK;
         }
         Command c = command(argv.get(0));
@@ -185,7 +194,7 @@ public final class Main {
     }
 
     private static void printHelp(PrintStream out, Map<String, Command> commands) {
-        out.println("daemonkit " + VERSION + " - Unix daemons, spawning, reaping and supervision for the JVM");
+        out.println("daemonkit " + version() + " - Unix daemons, spawning, reaping and supervision for the JVM");
         out.println();
         out.println("usage: daemonkit COMMAND [OPTIONS] [-- CMD [ARGS...]]");
         out.println();

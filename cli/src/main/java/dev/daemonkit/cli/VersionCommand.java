@@ -25,7 +25,7 @@ final class VersionCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         Args.parse(name(), args, Set.of(), Set.of(), 0);
-        out.println("daemonkit " + Main.VERSION);
+        out.println("daemonkit " + Main.version());
         out.println("java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
         out.println("platform linux/" + Posix.architecture() + " glibc");
         return OK;

@@ -32,21 +32,21 @@ class ReadmeQuickStartTest {
         assertEquals(new TreeSet<>(FILES), shown.keySet(),
                 "README.md must show each file of the consumer project after a line <!-- quickstart: PATH -->");
         for (String file : FILES) {
-            String expected = Files.readString(Readme.projectRoot().resolve(file)).replace("@project.version@", Main.VERSION);
+            String expected = Files.readString(Readme.projectRoot().resolve(file)).replace("@project.version@", Main.version());
             String actual = shown.get(file).text();
             if (!expected.equals(actual)) {
                 throw new AssertionError("README.md line " + shown.get(file).line() + ": the block for " + file
                         + " differs from the file " + firstDifference(expected, actual)
-                        + "; copy the file into the README (with " + Main.VERSION + " for @project.version@)");
+                        + "; copy the file into the README (with " + Main.version() + " for @project.version@)");
             }
         }
     }
 
     @Test
     void thePomInTheReadmeNamesAVersionThatIsBuiltHere() throws Exception {
-        assertFalse(Main.VERSION.isBlank() || Main.VERSION.equals("unknown"), Main.VERSION);
+        assertFalse(Main.version().isBlank() || Main.version().equals("unknown"), Main.version());
         String rootPom = Files.readString(Readme.projectRoot().resolve("pom.xml"));
-        assertTrue(rootPom.contains("<version>" + Main.VERSION + "</version>"), "root pom's version is " + Main.VERSION);
+        assertTrue(rootPom.contains("<version>" + Main.version() + "</version>"), "root pom's version is " + Main.version());
         String consumerPom = Files.readString(Readme.projectRoot().resolve(FILES.get(0)));
         assertTrue(consumerPom.contains("<version>@project.version@</version>"),
                 "the consumer pom must depend on the daemonkit being built, not a fixed version");
