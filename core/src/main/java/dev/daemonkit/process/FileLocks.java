@@ -101,32 +101,20 @@ public final class FileLocks {
      * holds it.
      */
     public static Lock holders(FileStat file, Collection<Integer> candidates, boolean all) {
-        if (!all) {
-            // The usual case first: the pid the pidfile names holds the lock. Its fdinfo says so
-            // (the kernel lists there only locks held through that descriptor), and /proc/locks,
-            // which the kernel builds by walking every lock on the host (5 ms on a busy one), is
-            // not read at all.
-            List<Integer> found = new ArrayList<>();
-            for (int pid : new LinkedHashSet<>(candidates)) {
-                if (pid > 0 && isLive(pid) && holds(pid, file)) {
-                    found.add(pid);
-                }
-            }
-            if (!found.isEmpty()) {
-                return new Lock(true, List.copyOf(found), true, OptionalInt.empty());
-            }
+        Set<Integer> tried = new LinkedHashSet<>(candidates);
+        Set<Integer> found = holdingAmong(tried, file);
+        if (!all && !found.isEmpty()) {
+            // The usual case: the pid the pidfile names holds the lock. Its fdinfo says so (the
+            // kernel lists there only locks held through that descriptor), and /proc/locks, which
+            // the kernel builds by walking every lock on the host (5 ms on a busy one), is not read.
+            return new Lock(true, List.copyOf(found), true, OptionalInt.empty());
         }
         LockEntry e = entry(file);
         if (!e.locked()) {
             return new Lock(false, List.of(), true, OptionalInt.empty());
         }
-        Set<Integer> found = new LinkedHashSet<>();
-        Set<Integer> tried = new LinkedHashSet<>(candidates);
-        e.lockerPid().ifPresent(tried::add);
-        for (int pid : tried) {
-            if (pid > 0 && isLive(pid) && holds(pid, file)) {
-                found.add(pid);
-            }
+        if (e.lockerPid().isPresent() && !tried.contains(e.lockerPid().getAsInt())) {
+            found.addAll(holdingAmong(List.of(e.lockerPid().getAsInt()), file));
         }
         boolean verifiable = true;
         if (all || found.isEmpty()) {
@@ -144,6 +132,17 @@ public final class FileLocks {
             }
         }
         return new Lock(true, List.copyOf(found), verifiable, e.lockerPid());
+    }
+
+    /** Those of {@code pids} that are live and hold a flock on the file, in their order. */
+    private static Set<Integer> holdingAmong(Collection<Integer> pids, FileStat file) {
+        Set<Integer> holding = new LinkedHashSet<>();
+        for (int pid : pids) {
+            if (pid > 0 && isLive(pid) && holds(pid, file)) {
+                holding.add(pid);
+            }
+        }
+        return holding;
     }
 
     /**
