@@ -91,9 +91,9 @@ daemonkit_train() {
   # The quick and ctl caches (target/daemonkit-RELEASE-quick.aot, -ctl.aot) are trained on those
   # commands alone and used only with the quick commands' options; the full one with all.
   case $cache in
-    *-quick.aot) daemonkit_aot_mode=quick; daemonkit_aot_checks="$daemonkit_opts_quick" ;;
-    *-ctl.aot) daemonkit_aot_mode=ctl; daemonkit_aot_checks="$daemonkit_opts_quick" ;;
-    *) daemonkit_aot_mode=; daemonkit_aot_checks="$daemonkit_opts_serve|$daemonkit_opts_quick|$daemonkit_opts_short|$daemonkit_opts_long" ;;
+    *-quick.aot) daemonkit_aot_mode=quick ;;
+    *-ctl.aot) daemonkit_aot_mode=ctl ;;
+    *) daemonkit_aot_mode= ;;
   esac
   ok=
   # The training JVM runs with the long-running commands' heap: archived heap objects must fit
@@ -119,11 +119,8 @@ daemonkit_train() {
   if [ -n "$ok" ] && [ -f "$tmp" ]; then
     # Not "opts": that is the caller's variable (./daemonkit's options for the command it is about
     # to run, which would otherwise run with the last ones checked here).
-    daemonkit_ifs=$IFS; IFS='|'
-    # shellcheck disable=SC2086
-    set -- $daemonkit_aot_checks
-    IFS=$daemonkit_ifs
-    for daemonkit_check_opts in "$@"; do
+    for daemonkit_check_opts in "$daemonkit_opts_quick" "$daemonkit_opts_short" "$daemonkit_opts_long" "$daemonkit_opts_serve"; do
+      [ -z "$daemonkit_aot_mode" ] || [ "$daemonkit_check_opts" = "$daemonkit_opts_quick" ] || continue
       # shellcheck disable=SC2086
       # Strict mode: a cache the JVM would quietly ignore fails here.
       if ! "$java" $daemonkit_check_opts $daemonkit_aot_strict "$daemonkit_aot_use=$tmp" $daemonkit_aot_opts -jar "$jar" version \

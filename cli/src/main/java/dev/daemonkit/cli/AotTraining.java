@@ -47,19 +47,17 @@ public final class AotTraining {
         Path dir = Path.of(args[0]);
         String kind = args.length == 2 ? args[1] : "full";
         ByteStrings.exactArguments(new String[] {args[args.length - 1]}); // what main() does first (its decoding too)
+        Main.configureLogging();
+        PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        Path socket = dir.resolve("ctl.sock");
         if (kind.equals("ctl")) {
-            Main.configureLogging();
-            PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
             Main.run(List.of("ctl", "--help"), sink, sink);
-            Main.run(List.of("ctl", "--control", dir.resolve("ctl.sock").toString(), "status"), sink, sink);
+            Main.run(List.of("ctl", "--control", socket.toString(), "status"), sink, sink);
             trainControlClient(sink);
             System.exit(0);
         }
         boolean quick = kind.equals("quick");
-        Main.configureLogging();
-        PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         String missing = dir.resolve("missing.pid").toString();
-        Path socket = dir.resolve("ctl.sock");
         List<List<String>> lines = new ArrayList<>();
         lines.add(List.of());
         lines.add(List.of("--help"));
