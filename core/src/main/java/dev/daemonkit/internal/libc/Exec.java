@@ -1,20 +1,17 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import dev.daemonkit.posix.PosixException;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /** {@code <unistd.h>}: execve, which replaces the whole process (every thread) and keeps its pid. */
 public final class Exec {
     private Exec() {
     }
 
+    /** {@code int execve(const char *path, char *const argv[], char *const envp[])} */
     private static final class execve {
-        static final MethodHandle H = Native.errnoSetting("execve", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        static final MemorySegment F = Native.function("execve");
     }
 
     /** execve(2); returns only by throwing. */
@@ -22,10 +19,14 @@ public final class Exec {
             throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            int r = (int) execve.H.invokeExact(c, path, argv, envp);
+            int r = (int) Native.call(execve.F, c, Native.address(path), Native.address(argv), Native.address(envp));
             throw Native.error("execve(" + pathText + ")", r == -1 ? Native.errno(c) : 0);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(path);
+            Reference.reachabilityFence(argv);
+            Reference.reachabilityFence(envp);
         }
     }
 }

@@ -1,38 +1,34 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** {@code <fcntl.h>} and {@code <sys/file.h>}: opening files, descriptor flags, flock. */
 public final class Fcntl {
     private Fcntl() {
     }
 
+    /** {@code int open(const char *path, int flags, ...)}: the mode is the variadic word. */
     private static final class open {
-        static final MethodHandle H = Native.errnoSetting("open",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        static final MemorySegment F = Native.function("open");
     }
 
+    /** {@code int fcntl(int fd, int cmd, ...)}: an int argument is the variadic word. */
     private static final class fcntl {
-        static final MethodHandle H = Native.errnoSetting("fcntl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        static final MemorySegment F = Native.function("fcntl");
     }
 
+    /** {@code int flock(int fd, int operation)} */
     private static final class flock {
-        static final MethodHandle H = Native.errnoSetting("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MemorySegment F = Native.function("flock");
     }
 
     public static int open(String path, int flags, int mode) throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            return Native.check((int) open.H.invokeExact(c, CString.of(a, path), flags, mode), c, "open", path);
+            return Native.check((int) Native.call(open.F, c, Native.address(CString.of(a, path)), flags, mode), c,
+                    "open", path);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -42,7 +38,7 @@ public final class Fcntl {
     public static int fcntl(int fd, int cmd, int arg) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((int) fcntl.H.invokeExact(c, fd, cmd, arg), c, "fcntl", fd, cmd);
+            return Native.check((int) Native.call(fcntl.F, c, fd, cmd, arg), c, "fcntl", fd, cmd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -52,7 +48,7 @@ public final class Fcntl {
     public static void flock(int fd, int operation) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) flock.H.invokeExact(c, fd, operation), c, "flock", fd, operation);
+            Native.check((int) Native.call(flock.F, c, fd, operation), c, "flock", fd, operation);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -1,92 +1,94 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** {@code <unistd.h>} and {@code <grp.h>}: user and group ids of the process. */
 public final class Ids {
     private Ids() {
     }
 
-    private static final FunctionDescriptor INT_VOID = FunctionDescriptor.of(JAVA_INT);
-    private static final FunctionDescriptor INT_INT = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
-    private static final FunctionDescriptor INT_3INT = FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-
+    /** {@code uid_t getuid(void)} */
     private static final class getuid {
-        static final MethodHandle H = Native.plain("getuid", INT_VOID);
+        static final MemorySegment F = Native.function("getuid");
     }
 
+    /** {@code uid_t geteuid(void)} */
     private static final class geteuid {
-        static final MethodHandle H = Native.plain("geteuid", INT_VOID);
+        static final MemorySegment F = Native.function("geteuid");
     }
 
+    /** {@code gid_t getgid(void)} */
     private static final class getgid {
-        static final MethodHandle H = Native.plain("getgid", INT_VOID);
+        static final MemorySegment F = Native.function("getgid");
     }
 
+    /** {@code gid_t getegid(void)} */
     private static final class getegid {
-        static final MethodHandle H = Native.plain("getegid", INT_VOID);
+        static final MemorySegment F = Native.function("getegid");
     }
 
+    /** {@code int setuid(uid_t uid)} */
     private static final class setuid {
-        static final MethodHandle H = Native.errnoSetting("setuid", INT_INT);
+        static final MemorySegment F = Native.function("setuid");
     }
 
+    /** {@code int setgid(gid_t gid)} */
     private static final class setgid {
-        static final MethodHandle H = Native.errnoSetting("setgid", INT_INT);
+        static final MemorySegment F = Native.function("setgid");
     }
 
+    /** {@code int setresuid(uid_t ruid, uid_t euid, uid_t suid)} */
     private static final class setresuid {
-        static final MethodHandle H = Native.errnoSetting("setresuid", INT_3INT);
+        static final MemorySegment F = Native.function("setresuid");
     }
 
+    /** {@code int setresgid(gid_t rgid, gid_t egid, gid_t sgid)} */
     private static final class setresgid {
-        static final MethodHandle H = Native.errnoSetting("setresgid", INT_3INT);
+        static final MemorySegment F = Native.function("setresgid");
     }
 
+    /** {@code int getgroups(int size, gid_t list[])} */
     private static final class getgroups {
-        static final MethodHandle H = Native.errnoSetting("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        static final MemorySegment F = Native.function("getgroups");
     }
 
+    /** {@code int setgroups(size_t size, const gid_t *list)} */
     private static final class setgroups {
-        static final MethodHandle H = Native.errnoSetting("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+        static final MemorySegment F = Native.function("setgroups");
     }
 
-    private static int id(MethodHandle h) {
+    private static int id(MemorySegment f) {
         try {
-            return (int) h.invokeExact();
+            return (int) Native.call(f, Native.capture());
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }
     }
 
     public static int getuid() {
-        return id(getuid.H);
+        return id(getuid.F);
     }
 
     public static int geteuid() {
-        return id(geteuid.H);
+        return id(geteuid.F);
     }
 
     public static int getgid() {
-        return id(getgid.H);
+        return id(getgid.F);
     }
 
     public static int getegid() {
-        return id(getegid.H);
+        return id(getegid.F);
     }
 
     public static void setuid(int uid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) setuid.H.invokeExact(c, uid), c, "setuid", uid);
+            Native.check((int) Native.call(setuid.F, c, uid), c, "setuid", uid);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -95,7 +97,7 @@ public final class Ids {
     public static void setgid(int gid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) setgid.H.invokeExact(c, gid), c, "setgid", gid);
+            Native.check((int) Native.call(setgid.F, c, gid), c, "setgid", gid);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -105,7 +107,7 @@ public final class Ids {
     public static void setresuid(int ruid, int euid, int suid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            if ((int) setresuid.H.invokeExact(c, ruid, euid, suid) == -1) {
+            if ((int) Native.call(setresuid.F, c, ruid, euid, suid) == -1) {
                 throw Native.error("setresuid(" + ruid + ", " + euid + ", " + suid + ")", Native.errno(c));
             }
         } catch (Throwable t) {
@@ -117,7 +119,7 @@ public final class Ids {
     public static void setresgid(int rgid, int egid, int sgid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            if ((int) setresgid.H.invokeExact(c, rgid, egid, sgid) == -1) {
+            if ((int) Native.call(setresgid.F, c, rgid, egid, sgid) == -1) {
                 throw Native.error("setresgid(" + rgid + ", " + egid + ", " + sgid + ")", Native.errno(c));
             }
         } catch (Throwable t) {
@@ -130,7 +132,7 @@ public final class Ids {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = a.allocate(JAVA_INT, 65536);
-            int n = Native.check((int) getgroups.H.invokeExact(c, 65536, list), c, "getgroups");
+            int n = Native.check((int) Native.call(getgroups.F, c, 65536, Native.address(list)), c, "getgroups");
             return list.asSlice(0, 4L * n).toArray(JAVA_INT);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -142,7 +144,8 @@ public final class Ids {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = gids.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_INT, gids);
-            Native.check((int) setgroups.H.invokeExact(c, (long) gids.length, list), c, "setgroups", gids.length);
+            Native.check((int) Native.call(setgroups.F, c, (long) gids.length, Native.address(list)), c, "setgroups",
+                    gids.length);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

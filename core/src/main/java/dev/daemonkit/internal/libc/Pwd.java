@@ -2,13 +2,10 @@ package dev.daemonkit.internal.libc;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -17,22 +14,27 @@ public final class Pwd {
     private Pwd() {
     }
 
+    /**
+     * {@code int getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t buflen,
+     * struct passwd **result)}
+     */
     private static final class getpwnam_r {
-        static final MethodHandle H = Native.plain("getpwnam_r",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+        static final MemorySegment F = Native.function("getpwnam_r");
     }
 
+    /** {@code int getgrnam_r(const char *name, struct group *grp, char *buf, size_t buflen, struct group **result)} */
     private static final class getgrnam_r {
-        static final MethodHandle H = Native.plain("getgrnam_r",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+        static final MemorySegment F = Native.function("getgrnam_r");
     }
 
+    /** {@code int initgroups(const char *user, gid_t group)} */
     private static final class initgroups {
-        static final MethodHandle H = Native.errnoSetting("initgroups", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("initgroups");
     }
 
+    /** {@code int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)} */
     private static final class getgrouplist {
-        static final MethodHandle H = Native.plain("getgrouplist", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+        static final MemorySegment F = Native.function("getgrouplist");
     }
 
     /** A user database entry: the fields daemonkit needs. */
@@ -45,7 +47,8 @@ public final class Pwd {
             MemorySegment pwd = a.allocate(Abi.PASSWD_SIZE, 8);
             MemorySegment buf = a.allocate(16384);
             MemorySegment result = a.allocate(ADDRESS);
-            int r = (int) getpwnam_r.H.invokeExact(a.allocateFrom(name), pwd, buf, buf.byteSize(), result);
+            int r = (int) Native.call(getpwnam_r.F, Native.capture(), Native.address(a.allocateFrom(name)),
+                    Native.address(pwd), Native.address(buf), buf.byteSize(), Native.address(result));
             Native.checkCode(r, "getpwnam_r(" + name + ")");
             if (result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
                 return Optional.empty();
@@ -64,7 +67,8 @@ public final class Pwd {
             MemorySegment grp = a.allocate(Abi.GROUP_SIZE, 8);
             MemorySegment buf = a.allocate(65536);
             MemorySegment result = a.allocate(ADDRESS);
-            int r = (int) getgrnam_r.H.invokeExact(a.allocateFrom(name), grp, buf, buf.byteSize(), result);
+            int r = (int) Native.call(getgrnam_r.F, Native.capture(), Native.address(a.allocateFrom(name)),
+                    Native.address(grp), Native.address(buf), buf.byteSize(), Native.address(result));
             Native.checkCode(r, "getgrnam_r(" + name + ")");
             if (result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
                 return OptionalInt.empty();
@@ -79,7 +83,8 @@ public final class Pwd {
     public static void initgroups(String user, int gid) throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            Native.check((int) initgroups.H.invokeExact(c, a.allocateFrom(user), gid), c, "initgroups", user);
+            Native.check((int) Native.call(initgroups.F, c, Native.address(a.allocateFrom(user)), gid), c,
+                    "initgroups", user);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -93,7 +98,8 @@ public final class Pwd {
             for (int attempt = 0; attempt < 4; attempt++) {
                 int cap = count.get(JAVA_INT, 0);
                 MemorySegment list = a.allocate(JAVA_INT, cap);
-                int r = (int) getgrouplist.H.invokeExact(name, gid, list, count);
+                int r = (int) Native.call(getgrouplist.F, Native.capture(), Native.address(name), gid,
+                        Native.address(list), Native.address(count));
                 if (r >= 0) {
                     return list.asSlice(0, 4L * r).toArray(JAVA_INT);
                 }

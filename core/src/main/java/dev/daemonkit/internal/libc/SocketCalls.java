@@ -1,59 +1,64 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /** {@code <sys/socket.h>}: the socket calls the JDK's channels do not expose on raw descriptors. */
 public final class SocketCalls {
     private SocketCalls() {
     }
 
+    /** {@code int socket(int domain, int type, int protocol)} */
     private static final class socket {
-        static final MethodHandle H = Native.errnoSetting("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MemorySegment F = Native.function("socket");
     }
 
+    /** {@code int bind(int fd, const struct sockaddr *addr, socklen_t len)} */
     private static final class bind {
-        static final MethodHandle H = Native.errnoSetting("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("bind");
     }
 
+    /** {@code int listen(int fd, int backlog)} */
     private static final class listen {
-        static final MethodHandle H = Native.errnoSetting("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MemorySegment F = Native.function("listen");
     }
 
+    /** {@code int setsockopt(int fd, int level, int name, const void *value, socklen_t len)} */
     private static final class setsockopt {
-        static final MethodHandle H = Native.errnoSetting("setsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("setsockopt");
     }
 
+    /** {@code int getsockopt(int fd, int level, int name, void *value, socklen_t *len)} */
     private static final class getsockopt {
-        static final MethodHandle H = Native.errnoSetting("getsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        static final MemorySegment F = Native.function("getsockopt");
     }
 
+    /** {@code int getsockname(int fd, struct sockaddr *addr, socklen_t *len)} */
     private static final class getsockname {
-        static final MethodHandle H = Native.errnoSetting("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        static final MemorySegment F = Native.function("getsockname");
     }
 
+    /**
+     * {@code ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr,
+     * socklen_t addrlen)}
+     */
     private static final class sendto {
-        static final MethodHandle H = Native.errnoSetting("sendto",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("sendto");
     }
 
+    /** {@code ssize_t recvmsg(int fd, struct msghdr *msg, int flags)} */
     private static final class recvmsg {
-        static final MethodHandle H = Native.errnoSetting("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("recvmsg");
     }
 
     public static int socket(int domain, int type, int protocol) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((int) socket.H.invokeExact(c, domain, type, protocol), c, "socket", domain, type);
+            return Native.check((int) Native.call(socket.F, c, domain, type, protocol), c, "socket", domain, type);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -63,16 +68,18 @@ public final class SocketCalls {
     public static void bind(int fd, MemorySegment addr, int len, String what) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) bind.H.invokeExact(c, fd, addr, len), c, "bind", what);
+            Native.check((int) Native.call(bind.F, c, fd, Native.address(addr), len), c, "bind", what);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(addr);
         }
     }
 
     public static void listen(int fd, int backlog) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) listen.H.invokeExact(c, fd, backlog), c, "listen", fd, backlog);
+            Native.check((int) Native.call(listen.F, c, fd, backlog), c, "listen", fd, backlog);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -83,7 +90,8 @@ public final class SocketCalls {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocateFrom(JAVA_INT, value);
-            Native.check((int) setsockopt.H.invokeExact(c, fd, level, name, v, 4), c, "setsockopt", fd, name);
+            Native.check((int) Native.call(setsockopt.F, c, fd, level, name, Native.address(v), 4), c, "setsockopt",
+                    fd, name);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -95,7 +103,8 @@ public final class SocketCalls {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
             MemorySegment len = a.allocateFrom(JAVA_INT, 4);
-            Native.check((int) getsockopt.H.invokeExact(c, fd, level, name, v, len), c, "getsockopt", fd, name);
+            Native.check((int) Native.call(getsockopt.F, c, fd, level, name, Native.address(v), Native.address(len)),
+                    c, "getsockopt", fd, name);
             return v.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -107,10 +116,13 @@ public final class SocketCalls {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment len = a.allocateFrom(JAVA_INT, cap);
-            Native.check((int) getsockname.H.invokeExact(c, fd, addr, len), c, "getsockname", fd);
+            Native.check((int) Native.call(getsockname.F, c, fd, Native.address(addr), Native.address(len)), c,
+                    "getsockname", fd);
             return len.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(addr);
         }
     }
 
@@ -119,9 +131,13 @@ public final class SocketCalls {
             throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((long) sendto.H.invokeExact(c, fd, buf, len, flags, addr, addrLen), c, "sendto", fd);
+            return Native.check(Native.call(sendto.F, c, fd, Native.address(buf), len, flags, Native.address(addr),
+                    addrLen), c, "sendto", fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(buf);
+            Reference.reachabilityFence(addr);
         }
     }
 
@@ -129,9 +145,11 @@ public final class SocketCalls {
     public static long recvmsg(int fd, MemorySegment msghdr, int flags) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((long) recvmsg.H.invokeExact(c, fd, msghdr, flags), c, "recvmsg", fd);
+            return Native.check(Native.call(recvmsg.F, c, fd, Native.address(msghdr), flags), c, "recvmsg", fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(msghdr);
         }
     }
 }

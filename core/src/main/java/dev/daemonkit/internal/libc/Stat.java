@@ -1,30 +1,28 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /** {@code <sys/stat.h>}: statx, fchmod, umask. */
 public final class Stat {
     private Stat() {
     }
 
+    /** {@code int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf)} */
     private static final class statx {
-        static final MethodHandle H = Native.errnoSetting("statx",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+        static final MemorySegment F = Native.function("statx");
     }
 
+    /** {@code int fchmod(int fd, mode_t mode)} */
     private static final class fchmod {
-        static final MethodHandle H = Native.errnoSetting("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MemorySegment F = Native.function("fchmod");
     }
 
+    /** {@code mode_t umask(mode_t mask)} */
     private static final class umask {
-        static final MethodHandle H = Native.plain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MemorySegment F = Native.function("umask");
     }
 
     /**
@@ -38,18 +36,21 @@ public final class Stat {
             throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            if ((int) statx.H.invokeExact(c, dirfd, CString.of(a, path), flags, mask, buf) == -1) {
+            if ((int) Native.call(statx.F, c, dirfd, Native.address(CString.of(a, path)), flags, mask,
+                    Native.address(buf)) == -1) {
                 throw Native.error(call, Native.errno(c));
             }
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
     public static void fchmod(int fd, int mode) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            if ((int) fchmod.H.invokeExact(c, fd, mode) == -1) {
+            if ((int) Native.call(fchmod.F, c, fd, mode) == -1) {
                 throw Native.error("fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", Native.errno(c));
             }
         } catch (Throwable t) {
@@ -60,7 +61,7 @@ public final class Stat {
     /** umask(2): cannot fail; returns the previous mask. */
     public static int umask(int mask) {
         try {
-            return (int) umask.H.invokeExact(mask);
+            return (int) Native.call(umask.F, Native.capture(), mask);
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }

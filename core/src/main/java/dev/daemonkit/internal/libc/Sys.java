@@ -1,44 +1,42 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /** {@code <sys/prctl.h>}, {@code <sys/resource.h>}, {@code <poll.h>}. */
 public final class Sys {
     private Sys() {
     }
 
+    /** {@code int prctl(int option, ...)} */
     private static final class prctl {
-        static final MethodHandle H = Native.errnoSetting("prctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.firstVariadicArg(1));
+        static final MemorySegment F = Native.function("prctl");
     }
 
+    /** {@code int getrlimit(int resource, struct rlimit *rlim)} */
     private static final class getrlimit {
-        static final MethodHandle H = Native.errnoSetting("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        static final MemorySegment F = Native.function("getrlimit");
     }
 
+    /** {@code int setrlimit(int resource, const struct rlimit *rlim)} */
     private static final class setrlimit {
-        static final MethodHandle H = Native.errnoSetting("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        static final MemorySegment F = Native.function("setrlimit");
     }
 
+    /** {@code int poll(struct pollfd *fds, nfds_t nfds, int timeout)} */
     private static final class poll {
-        static final MethodHandle H = Native.errnoSetting("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MemorySegment F = Native.function("poll");
     }
 
     /** prctl(2) with up to four numeric arguments. */
     public static int prctl(int option, long a2, long a3, long a4, long a5) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((int) prctl.H.invokeExact(c, option, a2, a3, a4, a5), c, "prctl", option, a2);
+            return Native.check((int) Native.call(prctl.F, c, option, a2, a3, a4, a5), c, "prctl", option, a2);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -49,7 +47,7 @@ public final class Sys {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment rl = a.allocate(Abi.RLIMIT_SIZE, 8);
-            Native.check((int) getrlimit.H.invokeExact(c, resource, rl), c, "getrlimit", resource);
+            Native.check((int) Native.call(getrlimit.F, c, resource, Native.address(rl)), c, "getrlimit", resource);
             return new long[] {rl.get(JAVA_LONG, Abi.RLIMIT_CUR_OFFSET), rl.get(JAVA_LONG, Abi.RLIMIT_MAX_OFFSET)};
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -62,7 +60,8 @@ public final class Sys {
             MemorySegment rl = a.allocate(Abi.RLIMIT_SIZE, 8);
             rl.set(JAVA_LONG, Abi.RLIMIT_CUR_OFFSET, soft);
             rl.set(JAVA_LONG, Abi.RLIMIT_MAX_OFFSET, hard);
-            Native.check((int) setrlimit.H.invokeExact(c, resource, rl), c, "setrlimit", resource, soft);
+            Native.check((int) Native.call(setrlimit.F, c, resource, Native.address(rl)), c, "setrlimit", resource,
+                    soft);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -75,7 +74,7 @@ public final class Sys {
     public static int poll(MemorySegment fds, int count, int timeoutMillis) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            int r = (int) poll.H.invokeExact(c, fds, (long) count, timeoutMillis);
+            int r = (int) Native.call(poll.F, c, Native.address(fds), (long) count, timeoutMillis);
             if (r == -1) {
                 if (Native.interrupted(c)) {
                     return 0;
@@ -85,6 +84,8 @@ public final class Sys {
             return r;
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(fds);
         }
     }
 }

@@ -1,93 +1,100 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /** {@code <unistd.h>}: processes, sessions, descriptors, ids. One holder class per function. */
 public final class Unistd {
     private Unistd() {
     }
 
-    private static final FunctionDescriptor INT_VOID = FunctionDescriptor.of(JAVA_INT);
-    private static final FunctionDescriptor INT_INT = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
-    private static final FunctionDescriptor INT_INT_INT = FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final FunctionDescriptor INT_3INT = FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-
+    /** {@code pid_t getpid(void)} */
     private static final class getpid {
-        static final MethodHandle H = Native.plain("getpid", INT_VOID);
+        static final MemorySegment F = Native.function("getpid");
     }
 
+    /** {@code pid_t getppid(void)} */
     private static final class getppid {
-        static final MethodHandle H = Native.plain("getppid", INT_VOID);
+        static final MemorySegment F = Native.function("getppid");
     }
 
+    /** {@code pid_t getsid(pid_t pid)} */
     private static final class getsid {
-        static final MethodHandle H = Native.errnoSetting("getsid", INT_INT);
+        static final MemorySegment F = Native.function("getsid");
     }
 
+    /** {@code pid_t setsid(void)} */
     private static final class setsid {
-        static final MethodHandle H = Native.errnoSetting("setsid", INT_VOID);
+        static final MemorySegment F = Native.function("setsid");
     }
 
+    /** {@code pid_t getpgid(pid_t pid)} */
     private static final class getpgid {
-        static final MethodHandle H = Native.errnoSetting("getpgid", INT_INT);
+        static final MemorySegment F = Native.function("getpgid");
     }
 
+    /** {@code int setpgid(pid_t pid, pid_t pgid)} */
     private static final class setpgid {
-        static final MethodHandle H = Native.errnoSetting("setpgid", INT_INT_INT);
+        static final MemorySegment F = Native.function("setpgid");
     }
 
+    /** {@code int chdir(const char *path)} */
     private static final class chdir {
-        static final MethodHandle H = Native.errnoSetting("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MemorySegment F = Native.function("chdir");
     }
 
+    /** {@code int dup2(int oldfd, int newfd)} */
     private static final class dup2 {
-        static final MethodHandle H = Native.errnoSetting("dup2", INT_INT_INT);
+        static final MemorySegment F = Native.function("dup2");
     }
 
+    /** {@code int close(int fd)} */
     private static final class close {
-        static final MethodHandle H = Native.errnoSetting("close", INT_INT);
+        static final MemorySegment F = Native.function("close");
     }
 
+    /** {@code int pipe2(int fds[2], int flags)} */
     private static final class pipe2 {
-        static final MethodHandle H = Native.errnoSetting("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("pipe2");
     }
 
+    /** {@code ssize_t read(int fd, void *buf, size_t count)} */
     private static final class read {
-        static final MethodHandle H = Native.errnoSetting("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MemorySegment F = Native.function("read");
     }
 
+    /** {@code ssize_t write(int fd, const void *buf, size_t count)} */
     private static final class write {
-        static final MethodHandle H = Native.errnoSetting("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MemorySegment F = Native.function("write");
     }
 
+    /** {@code ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)} */
     private static final class pwrite {
-        static final MethodHandle H = Native.errnoSetting("pwrite",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MemorySegment F = Native.function("pwrite");
     }
 
+    /** {@code int ftruncate(int fd, off_t length)} */
     private static final class ftruncate {
-        static final MethodHandle H = Native.errnoSetting("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MemorySegment F = Native.function("ftruncate");
     }
 
+    /** {@code int unlink(const char *path)} */
     private static final class unlink {
-        static final MethodHandle H = Native.errnoSetting("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MemorySegment F = Native.function("unlink");
     }
 
+    /** {@code int fchown(int fd, uid_t owner, gid_t group)} */
     private static final class fchown {
-        static final MethodHandle H = Native.errnoSetting("fchown", INT_3INT);
+        static final MemorySegment F = Native.function("fchown");
     }
 
     public static int getpid() {
         try {
-            return (int) getpid.H.invokeExact();
+            return (int) Native.call(getpid.F, Native.capture());
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }
@@ -95,7 +102,7 @@ public final class Unistd {
 
     public static int getppid() {
         try {
-            return (int) getppid.H.invokeExact();
+            return (int) Native.call(getppid.F, Native.capture());
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }
@@ -104,7 +111,7 @@ public final class Unistd {
     public static int getsid(int pid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((int) getsid.H.invokeExact(c, pid), c, "getsid", pid);
+            return Native.check((int) Native.call(getsid.F, c, pid), c, "getsid", pid);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -113,7 +120,7 @@ public final class Unistd {
     public static int setsid() throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((int) setsid.H.invokeExact(c), c, "setsid");
+            return Native.check((int) Native.call(setsid.F, c), c, "setsid");
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -122,7 +129,7 @@ public final class Unistd {
     public static int getpgid(int pid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((int) getpgid.H.invokeExact(c, pid), c, "getpgid", pid);
+            return Native.check((int) Native.call(getpgid.F, c, pid), c, "getpgid", pid);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -131,7 +138,7 @@ public final class Unistd {
     public static void setpgid(int pid, int pgid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) setpgid.H.invokeExact(c, pid, pgid), c, "setpgid", pid, pgid);
+            Native.check((int) Native.call(setpgid.F, c, pid, pgid), c, "setpgid", pid, pgid);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -140,7 +147,7 @@ public final class Unistd {
     public static void chdir(String path) throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            Native.check((int) chdir.H.invokeExact(c, CString.of(a, path)), c, "chdir", path);
+            Native.check((int) Native.call(chdir.F, c, Native.address(CString.of(a, path))), c, "chdir", path);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -149,7 +156,7 @@ public final class Unistd {
     public static int dup2(int oldfd, int newfd) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((int) dup2.H.invokeExact(c, oldfd, newfd), c, "dup2", oldfd, newfd);
+            return Native.check((int) Native.call(dup2.F, c, oldfd, newfd), c, "dup2", oldfd, newfd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -158,7 +165,7 @@ public final class Unistd {
     public static void close(int fd) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) close.H.invokeExact(c, fd), c, "close", fd);
+            Native.check((int) Native.call(close.F, c, fd), c, "close", fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -169,7 +176,7 @@ public final class Unistd {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            Native.check((int) pipe2.H.invokeExact(c, fds, flags), c, "pipe2");
+            Native.check((int) Native.call(pipe2.F, c, Native.address(fds), flags), c, "pipe2");
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -180,9 +187,11 @@ public final class Unistd {
     public static long read(int fd, MemorySegment buf, long count) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((long) read.H.invokeExact(c, fd, buf, count), c, "read", fd);
+            return Native.check(Native.call(read.F, c, fd, Native.address(buf), count), c, "read", fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
@@ -190,9 +199,11 @@ public final class Unistd {
     public static long write(int fd, MemorySegment buf, long count) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((long) write.H.invokeExact(c, fd, buf, count), c, "write", fd);
+            return Native.check(Native.call(write.F, c, fd, Native.address(buf), count), c, "write", fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
@@ -200,16 +211,18 @@ public final class Unistd {
     public static long pwrite(int fd, MemorySegment buf, long count, long offset) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            return Native.check((long) pwrite.H.invokeExact(c, fd, buf, count, offset), c, "pwrite", fd);
+            return Native.check(Native.call(pwrite.F, c, fd, Native.address(buf), count, offset), c, "pwrite", fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
     public static void ftruncate(int fd, long length) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) ftruncate.H.invokeExact(c, fd, length), c, "ftruncate", fd, length);
+            Native.check((int) Native.call(ftruncate.F, c, fd, length), c, "ftruncate", fd, length);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -218,7 +231,7 @@ public final class Unistd {
     public static void unlink(String path) throws PosixException {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
-            Native.check((int) unlink.H.invokeExact(c, CString.of(a, path)), c, "unlink", path);
+            Native.check((int) Native.call(unlink.F, c, Native.address(CString.of(a, path))), c, "unlink", path);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -228,7 +241,7 @@ public final class Unistd {
     public static void fchown(int fd, int uid, int gid) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            Native.check((int) fchown.H.invokeExact(c, fd, uid, gid), c, "fchown", fd, uid);
+            Native.check((int) Native.call(fchown.F, c, fd, uid, gid), c, "fchown", fd, uid);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -1,26 +1,25 @@
 package dev.daemonkit.internal.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.daemonkit.posix.PosixException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /** {@code <sys/wait.h>}: waitpid and waitid, retried on EINTR (the JVM's handlers interrupt them). */
 public final class Wait {
     private Wait() {
     }
 
+    /** {@code pid_t waitpid(pid_t pid, int *status, int options)} */
     private static final class waitpid {
-        static final MethodHandle H = Native.errnoSetting("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("waitpid");
     }
 
+    /** {@code int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)} */
     private static final class waitid {
-        static final MethodHandle H = Native.errnoSetting("waitid",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment F = Native.function("waitid");
     }
 
     /** waitpid's status word, one per thread: reaping thousands of children a second allocates nothing. */
@@ -32,7 +31,7 @@ public final class Wait {
         MemorySegment status = STATUS.get();
         try {
             while (true) {
-                int r = (int) waitpid.H.invokeExact(c, pid, status, options);
+                int r = (int) Native.call(waitpid.F, c, pid, Native.address(status), options);
                 if (r != -1) {
                     return ((long) r << 32) | (status.get(JAVA_INT, 0) & 0xffffffffL);
                 }
@@ -53,7 +52,7 @@ public final class Wait {
         MemorySegment c = Native.capture();
         try {
             while (true) {
-                if ((int) waitid.H.invokeExact(c, idtype, id, siginfo, options) != -1) {
+                if ((int) Native.call(waitid.F, c, idtype, id, Native.address(siginfo), options) != -1) {
                     return;
                 }
                 if (!Native.interrupted(c)) {
@@ -62,6 +61,8 @@ public final class Wait {
             }
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        } finally {
+            Reference.reachabilityFence(siginfo);
         }
     }
 }
