@@ -27,6 +27,9 @@ class OptionValuesTest {
         assertEquals(Duration.ofMillis(3500), OptionValues.duration("3.5"));
         assertEquals(Duration.ofSeconds(7), OptionValues.duration("7"));
         assertEquals(Duration.ZERO, OptionValues.duration("0"));
+        assertEquals(Duration.ofNanos(1_000_000), OptionValues.duration("1.0000009ms")); // below 1 ns: cut off
+        assertEquals(Duration.ofNanos(Long.MAX_VALUE / 1_000_000 * 1_000_000),
+                OptionValues.duration(Long.MAX_VALUE / 1_000_000 + "ms"));
     }
 
     @Test
@@ -37,6 +40,8 @@ class OptionValuesTest {
             assertThrows(IllegalArgumentException.class, () -> OptionValues.duration(bad), bad);
         }
         assertMessage(() -> OptionValues.duration("99999999999999h"), "too long");
+        assertMessage(() -> OptionValues.duration("99999999999999999999999s"), "too long"); // beyond a long
+        assertMessage(() -> OptionValues.duration("99999999999999.5h"), "too long");
     }
 
     @Test
