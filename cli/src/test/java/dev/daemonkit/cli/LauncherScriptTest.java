@@ -177,9 +177,11 @@ class LauncherScriptTest {
         long pid = Processes.readPid(pidfile).orElseThrow();
         PIDS.add(pid);
         String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-        // Interpreted, small heap, trimmed malloc (README: Start-up time and footprint).
+        // Interpreted, small heap, trimmed malloc, no wait at exit for threads blocked in a system
+        // call (README: Start-up time and footprint).
         assertTrue(cmdline.contains(" -Xint ") && cmdline.contains(" -Xmx64m ")
-                && cmdline.contains(" -XX:TrimNativeHeapInterval="), cmdline);
+                && cmdline.contains(" -XX:TrimNativeHeapInterval=")
+                && cmdline.contains(" -XX:UserThreadWaitAttemptsAtExit=0 "), cmdline);
         assertTrue(Processes.eventually(Duration.ofSeconds(10),
                 () -> scriptUnchecked("ctl", "--pidfile", pidfile.toString(), "status").stdout().contains("RUNNING")));
         Cli.Result restart = script(Map.of(), "ctl", "--pidfile", pidfile.toString(), "restart", "sleep");
