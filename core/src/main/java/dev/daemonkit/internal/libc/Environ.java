@@ -11,7 +11,7 @@ public final class Environ {
 
     /** {@code int unsetenv(const char *name)} */
     private static final class unsetenv {
-        static final MemorySegment F = Native.function("unsetenv");
+        static final MemorySegment F = Native.symbol("unsetenv");
     }
 
     /** unsetenv(3): EINVAL for an empty name or one containing '='. */

@@ -11,7 +11,7 @@ public final class Exec {
 
     /** {@code int execve(const char *path, char *const argv[], char *const envp[])} */
     private static final class execve {
-        static final MemorySegment F = Native.function("execve");
+        static final MemorySegment F = Native.symbol("execve");
     }
 
     /** execve(2); returns only by throwing. */

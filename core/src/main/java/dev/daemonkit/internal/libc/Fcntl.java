@@ -11,17 +11,17 @@ public final class Fcntl {
 
     /** {@code int open(const char *path, int flags, ...)}: the mode is the variadic word. */
     private static final class open {
-        static final MemorySegment F = Native.function("open");
+        static final MemorySegment F = Native.symbol("open");
     }
 
     /** {@code int fcntl(int fd, int cmd, ...)}: an int argument is the variadic word. */
     private static final class fcntl {
-        static final MemorySegment F = Native.function("fcntl");
+        static final MemorySegment F = Native.symbol("fcntl");
     }
 
     /** {@code int flock(int fd, int operation)} */
     private static final class flock {
-        static final MemorySegment F = Native.function("flock");
+        static final MemorySegment F = Native.symbol("flock");
     }
 
     public static int open(String path, int flags, int mode) throws PosixException {

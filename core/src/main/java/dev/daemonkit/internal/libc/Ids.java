@@ -13,52 +13,52 @@ public final class Ids {
 
     /** {@code uid_t getuid(void)} */
     private static final class getuid {
-        static final MemorySegment F = Native.function("getuid");
+        static final MemorySegment F = Native.symbol("getuid");
     }
 
     /** {@code uid_t geteuid(void)} */
     private static final class geteuid {
-        static final MemorySegment F = Native.function("geteuid");
+        static final MemorySegment F = Native.symbol("geteuid");
     }
 
     /** {@code gid_t getgid(void)} */
     private static final class getgid {
-        static final MemorySegment F = Native.function("getgid");
+        static final MemorySegment F = Native.symbol("getgid");
     }
 
     /** {@code gid_t getegid(void)} */
     private static final class getegid {
-        static final MemorySegment F = Native.function("getegid");
+        static final MemorySegment F = Native.symbol("getegid");
     }
 
     /** {@code int setuid(uid_t uid)} */
     private static final class setuid {
-        static final MemorySegment F = Native.function("setuid");
+        static final MemorySegment F = Native.symbol("setuid");
     }
 
     /** {@code int setgid(gid_t gid)} */
     private static final class setgid {
-        static final MemorySegment F = Native.function("setgid");
+        static final MemorySegment F = Native.symbol("setgid");
     }
 
     /** {@code int setresuid(uid_t ruid, uid_t euid, uid_t suid)} */
     private static final class setresuid {
-        static final MemorySegment F = Native.function("setresuid");
+        static final MemorySegment F = Native.symbol("setresuid");
     }
 
     /** {@code int setresgid(gid_t rgid, gid_t egid, gid_t sgid)} */
     private static final class setresgid {
-        static final MemorySegment F = Native.function("setresgid");
+        static final MemorySegment F = Native.symbol("setresgid");
     }
 
     /** {@code int getgroups(int size, gid_t list[])} */
     private static final class getgroups {
-        static final MemorySegment F = Native.function("getgroups");
+        static final MemorySegment F = Native.symbol("getgroups");
     }
 
     /** {@code int setgroups(size_t size, const gid_t *list)} */
     private static final class setgroups {
-        static final MemorySegment F = Native.function("setgroups");
+        static final MemorySegment F = Native.symbol("setgroups");
     }
 
     private static int id(MemorySegment f) {

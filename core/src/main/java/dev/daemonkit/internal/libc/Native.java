@@ -20,8 +20,8 @@ import java.util.Optional;
  * other code on the thread can overwrite it), and turning a failure into a {@link PosixException}
  * that names the call, its arguments and errno's symbolic name.
  *
- * <p><b>One shape for every function.</b> Each function is linked by {@link #function} with the
- * same descriptor: six machine words in, one machine word out, errno captured — the way Go's
+ * <p><b>One shape for every function.</b> Each function is called through one downcall handle
+ * ({@link #call}), of one descriptor: six machine words in, one machine word out, errno captured — the way Go's
  * {@code syscall.Syscall6} or a kernel system call sees its arguments. The linker spins a stub
  * class and about ten lambda forms for every distinct descriptor it meets (several ms each in a
  * short-lived JVM, and JDK 25's AOT cache keeps none of them); {@code daemonkit start} called
@@ -39,7 +39,7 @@ import java.util.Optional;
  * <li>a result narrower than 64 bits is cast back ({@code (int)}): the upper half of the
  *     register is undefined for such results;</li>
  * <li>variadic functions ({@code open}, {@code fcntl}, {@code prctl}, {@code syscall}) need no
- *     shape of their own: see {@link #function}.</li>
+ *     shape of their own: see {@link Words}.</li>
  * </ul>
  * A pointer becomes a word through {@link #address}, which refuses heap and closed segments as
  * the linker would; a binding keeps a caller's segment reachable until the call has returned
@@ -58,7 +58,7 @@ import java.util.Optional;
  * <pre>{@code
  * MemorySegment c = Native.capture();
  * try {
- *     return Native.check((int) Native.call(getsid.H, c, pid), c, "getsid", pid);
+ *     return Native.check((int) Native.call(getsid.F, c, pid), c, "getsid", pid);
  * } catch (Throwable t) {
  *     throw Native.rethrow(t);
  * }
@@ -90,16 +90,12 @@ public final class Native {
         return CAPTURE.get();
     }
 
-    /** A capture segment of its own, for code that must not share the thread's one. */
-    static MemorySegment newCapture(Arena arena) {
-        return arena.allocate(CAPTURE_LAYOUT);
-    }
-
     /** errno as the last call left it in {@code capture}. */
     static int errno(MemorySegment capture) {
         return (int) ERRNO.get(capture, 0L);
     }
 
+    /** A libc function's (or variable's) address; functions are called through {@link #call}. */
     static MemorySegment symbol(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsupportedOperationException(
                 "libc has no symbol " + name + " (daemonkit needs glibc >= 2.29 on Linux)"));
@@ -125,7 +121,7 @@ public final class Native {
 
     /**
      * The one downcall handle: any function of up to six integer or pointer parameters, called
-     * through {@link #call} with the function's address ({@link #function}), the capture segment
+     * through {@link #call} with the function's address ({@link #symbol}), the capture segment
      * and six words. Linked on first use.
      *
      * <p>It is linked as a variadic function with no named word. For integer words both ABIs use
@@ -142,13 +138,8 @@ public final class Native {
                 CAPTURE_ERRNO, Linker.Option.firstVariadicArg(0));
     }
 
-    /** The address of a libc function, to be called through {@link #call}. */
-    static MemorySegment function(String name) {
-        return symbol(name);
-    }
-
-    /** {@link #function} for a function only newer glibc versions have; empty where it is missing. */
-    static Optional<MemorySegment> optionalFunction(String name) {
+    /** {@link #symbol} for a function only newer glibc versions have; empty where it is missing. */
+    static Optional<MemorySegment> optionalSymbol(String name) {
         return LOOKUP.find(name);
     }
 
@@ -287,7 +278,7 @@ public final class Native {
     }
 
     private static final class strerror {
-        static final MemorySegment F = function("strerror");
+        static final MemorySegment F = symbol("strerror");
     }
 
     /** The C library's message for an errno value. */

@@ -13,17 +13,17 @@ public final class Pidfd {
 
     /** {@code int pidfd_open(pid_t pid, unsigned int flags)} */
     private static final class pidfd_open {
-        static final MemorySegment F = Native.optionalFunction("pidfd_open").orElse(null);
+        static final MemorySegment F = Native.optionalSymbol("pidfd_open").orElse(null);
     }
 
     /** {@code int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)} */
     private static final class pidfd_send_signal {
-        static final MemorySegment F = Native.optionalFunction("pidfd_send_signal").orElse(null);
+        static final MemorySegment F = Native.optionalSymbol("pidfd_send_signal").orElse(null);
     }
 
     /** {@code long syscall(long number, ...)} */
     private static final class syscall4 {
-        static final MemorySegment F = Native.function("syscall");
+        static final MemorySegment F = Native.symbol("syscall");
     }
 
     /** pidfd_open(2); close-on-exec. */

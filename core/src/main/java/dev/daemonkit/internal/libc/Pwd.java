@@ -19,22 +19,22 @@ public final class Pwd {
      * struct passwd **result)}
      */
     private static final class getpwnam_r {
-        static final MemorySegment F = Native.function("getpwnam_r");
+        static final MemorySegment F = Native.symbol("getpwnam_r");
     }
 
     /** {@code int getgrnam_r(const char *name, struct group *grp, char *buf, size_t buflen, struct group **result)} */
     private static final class getgrnam_r {
-        static final MemorySegment F = Native.function("getgrnam_r");
+        static final MemorySegment F = Native.symbol("getgrnam_r");
     }
 
     /** {@code int initgroups(const char *user, gid_t group)} */
     private static final class initgroups {
-        static final MemorySegment F = Native.function("initgroups");
+        static final MemorySegment F = Native.symbol("initgroups");
     }
 
     /** {@code int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)} */
     private static final class getgrouplist {
-        static final MemorySegment F = Native.function("getgrouplist");
+        static final MemorySegment F = Native.symbol("getgrouplist");
     }
 
     /** A user database entry: the fields daemonkit needs. */

@@ -11,7 +11,7 @@ public final class SignalFd {
 
     /** {@code int signalfd(int fd, const sigset_t *mask, int flags)} */
     private static final class signalfd {
-        static final MemorySegment F = Native.function("signalfd");
+        static final MemorySegment F = Native.symbol("signalfd");
     }
 
     /** signalfd(2) with a new descriptor (fd -1) for the signals in {@code mask} (a sigset_t). */

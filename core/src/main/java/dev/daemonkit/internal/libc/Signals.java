@@ -12,17 +12,17 @@ public final class Signals {
 
     /** {@code int kill(pid_t pid, int sig)} */
     private static final class kill {
-        static final MemorySegment F = Native.function("kill");
+        static final MemorySegment F = Native.symbol("kill");
     }
 
     /** {@code int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)} */
     private static final class sigaction {
-        static final MemorySegment F = Native.function("sigaction");
+        static final MemorySegment F = Native.symbol("sigaction");
     }
 
     /** {@code int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)} */
     private static final class pthread_sigmask {
-        static final MemorySegment F = Native.function("pthread_sigmask");
+        static final MemorySegment F = Native.symbol("pthread_sigmask");
     }
 
     static String name(int sig) {

@@ -14,32 +14,32 @@ public final class SocketCalls {
 
     /** {@code int socket(int domain, int type, int protocol)} */
     private static final class socket {
-        static final MemorySegment F = Native.function("socket");
+        static final MemorySegment F = Native.symbol("socket");
     }
 
     /** {@code int bind(int fd, const struct sockaddr *addr, socklen_t len)} */
     private static final class bind {
-        static final MemorySegment F = Native.function("bind");
+        static final MemorySegment F = Native.symbol("bind");
     }
 
     /** {@code int listen(int fd, int backlog)} */
     private static final class listen {
-        static final MemorySegment F = Native.function("listen");
+        static final MemorySegment F = Native.symbol("listen");
     }
 
     /** {@code int setsockopt(int fd, int level, int name, const void *value, socklen_t len)} */
     private static final class setsockopt {
-        static final MemorySegment F = Native.function("setsockopt");
+        static final MemorySegment F = Native.symbol("setsockopt");
     }
 
     /** {@code int getsockopt(int fd, int level, int name, void *value, socklen_t *len)} */
     private static final class getsockopt {
-        static final MemorySegment F = Native.function("getsockopt");
+        static final MemorySegment F = Native.symbol("getsockopt");
     }
 
     /** {@code int getsockname(int fd, struct sockaddr *addr, socklen_t *len)} */
     private static final class getsockname {
-        static final MemorySegment F = Native.function("getsockname");
+        static final MemorySegment F = Native.symbol("getsockname");
     }
 
     /**
@@ -47,12 +47,12 @@ public final class SocketCalls {
      * socklen_t addrlen)}
      */
     private static final class sendto {
-        static final MemorySegment F = Native.function("sendto");
+        static final MemorySegment F = Native.symbol("sendto");
     }
 
     /** {@code ssize_t recvmsg(int fd, struct msghdr *msg, int flags)} */
     private static final class recvmsg {
-        static final MemorySegment F = Native.function("recvmsg");
+        static final MemorySegment F = Native.symbol("recvmsg");
     }
 
     public static int socket(int domain, int type, int protocol) throws PosixException {

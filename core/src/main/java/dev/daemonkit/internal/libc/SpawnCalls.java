@@ -19,52 +19,52 @@ public final class SpawnCalls {
      * const posix_spawnattr_t *attr, char *const argv[], char *const envp[])}
      */
     private static final class posix_spawn {
-        static final MemorySegment F = Native.function("posix_spawn");
+        static final MemorySegment F = Native.symbol("posix_spawn");
     }
 
     /** {@code int posix_spawnattr_init(posix_spawnattr_t *attr)} */
     private static final class attr_init {
-        static final MemorySegment F = Native.function("posix_spawnattr_init");
+        static final MemorySegment F = Native.symbol("posix_spawnattr_init");
     }
 
     /** {@code int posix_spawnattr_destroy(posix_spawnattr_t *attr)} */
     private static final class attr_destroy {
-        static final MemorySegment F = Native.function("posix_spawnattr_destroy");
+        static final MemorySegment F = Native.symbol("posix_spawnattr_destroy");
     }
 
     /** {@code int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)} */
     private static final class attr_setflags {
-        static final MemorySegment F = Native.function("posix_spawnattr_setflags");
+        static final MemorySegment F = Native.symbol("posix_spawnattr_setflags");
     }
 
     /** {@code int posix_spawnattr_setsigmask(posix_spawnattr_t *attr, const sigset_t *mask)} */
     private static final class attr_setsigmask {
-        static final MemorySegment F = Native.function("posix_spawnattr_setsigmask");
+        static final MemorySegment F = Native.symbol("posix_spawnattr_setsigmask");
     }
 
     /** {@code int posix_spawnattr_setsigdefault(posix_spawnattr_t *attr, const sigset_t *set)} */
     private static final class attr_setsigdefault {
-        static final MemorySegment F = Native.function("posix_spawnattr_setsigdefault");
+        static final MemorySegment F = Native.symbol("posix_spawnattr_setsigdefault");
     }
 
     /** {@code int posix_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup)} */
     private static final class attr_setpgroup {
-        static final MemorySegment F = Native.function("posix_spawnattr_setpgroup");
+        static final MemorySegment F = Native.symbol("posix_spawnattr_setpgroup");
     }
 
     /** {@code int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)} */
     private static final class fa_init {
-        static final MemorySegment F = Native.function("posix_spawn_file_actions_init");
+        static final MemorySegment F = Native.symbol("posix_spawn_file_actions_init");
     }
 
     /** {@code int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)} */
     private static final class fa_destroy {
-        static final MemorySegment F = Native.function("posix_spawn_file_actions_destroy");
+        static final MemorySegment F = Native.symbol("posix_spawn_file_actions_destroy");
     }
 
     /** {@code int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)} */
     private static final class fa_adddup2 {
-        static final MemorySegment F = Native.function("posix_spawn_file_actions_adddup2");
+        static final MemorySegment F = Native.symbol("posix_spawn_file_actions_adddup2");
     }
 
     /**
@@ -72,22 +72,22 @@ public final class SpawnCalls {
      * int oflag, mode_t mode)}
      */
     private static final class fa_addopen {
-        static final MemorySegment F = Native.function("posix_spawn_file_actions_addopen");
+        static final MemorySegment F = Native.symbol("posix_spawn_file_actions_addopen");
     }
 
     /** {@code int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)} */
     private static final class fa_addclose {
-        static final MemorySegment F = Native.function("posix_spawn_file_actions_addclose");
+        static final MemorySegment F = Native.symbol("posix_spawn_file_actions_addclose");
     }
 
     /** {@code int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *fa, const char *path)} */
     private static final class fa_addchdir_np {
-        static final MemorySegment F = Native.function("posix_spawn_file_actions_addchdir_np");
+        static final MemorySegment F = Native.symbol("posix_spawn_file_actions_addchdir_np");
     }
 
     /** {@code int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int from)}, glibc 2.34+ */
     private static final class fa_addclosefrom_np {
-        static final MemorySegment F = Native.optionalFunction("posix_spawn_file_actions_addclosefrom_np").orElse(null);
+        static final MemorySegment F = Native.optionalSymbol("posix_spawn_file_actions_addclosefrom_np").orElse(null);
     }
 
     /**

@@ -12,17 +12,17 @@ public final class Stat {
 
     /** {@code int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf)} */
     private static final class statx {
-        static final MemorySegment F = Native.function("statx");
+        static final MemorySegment F = Native.symbol("statx");
     }
 
     /** {@code int fchmod(int fd, mode_t mode)} */
     private static final class fchmod {
-        static final MemorySegment F = Native.function("fchmod");
+        static final MemorySegment F = Native.symbol("fchmod");
     }
 
     /** {@code mode_t umask(mode_t mask)} */
     private static final class umask {
-        static final MemorySegment F = Native.function("umask");
+        static final MemorySegment F = Native.symbol("umask");
     }
 
     /**

@@ -14,22 +14,22 @@ public final class Sys {
 
     /** {@code int prctl(int option, ...)} */
     private static final class prctl {
-        static final MemorySegment F = Native.function("prctl");
+        static final MemorySegment F = Native.symbol("prctl");
     }
 
     /** {@code int getrlimit(int resource, struct rlimit *rlim)} */
     private static final class getrlimit {
-        static final MemorySegment F = Native.function("getrlimit");
+        static final MemorySegment F = Native.symbol("getrlimit");
     }
 
     /** {@code int setrlimit(int resource, const struct rlimit *rlim)} */
     private static final class setrlimit {
-        static final MemorySegment F = Native.function("setrlimit");
+        static final MemorySegment F = Native.symbol("setrlimit");
     }
 
     /** {@code int poll(struct pollfd *fds, nfds_t nfds, int timeout)} */
     private static final class poll {
-        static final MemorySegment F = Native.function("poll");
+        static final MemorySegment F = Native.symbol("poll");
     }
 
     /** prctl(2) with up to four numeric arguments. */

@@ -14,82 +14,82 @@ public final class Unistd {
 
     /** {@code pid_t getpid(void)} */
     private static final class getpid {
-        static final MemorySegment F = Native.function("getpid");
+        static final MemorySegment F = Native.symbol("getpid");
     }
 
     /** {@code pid_t getppid(void)} */
     private static final class getppid {
-        static final MemorySegment F = Native.function("getppid");
+        static final MemorySegment F = Native.symbol("getppid");
     }
 
     /** {@code pid_t getsid(pid_t pid)} */
     private static final class getsid {
-        static final MemorySegment F = Native.function("getsid");
+        static final MemorySegment F = Native.symbol("getsid");
     }
 
     /** {@code pid_t setsid(void)} */
     private static final class setsid {
-        static final MemorySegment F = Native.function("setsid");
+        static final MemorySegment F = Native.symbol("setsid");
     }
 
     /** {@code pid_t getpgid(pid_t pid)} */
     private static final class getpgid {
-        static final MemorySegment F = Native.function("getpgid");
+        static final MemorySegment F = Native.symbol("getpgid");
     }
 
     /** {@code int setpgid(pid_t pid, pid_t pgid)} */
     private static final class setpgid {
-        static final MemorySegment F = Native.function("setpgid");
+        static final MemorySegment F = Native.symbol("setpgid");
     }
 
     /** {@code int chdir(const char *path)} */
     private static final class chdir {
-        static final MemorySegment F = Native.function("chdir");
+        static final MemorySegment F = Native.symbol("chdir");
     }
 
     /** {@code int dup2(int oldfd, int newfd)} */
     private static final class dup2 {
-        static final MemorySegment F = Native.function("dup2");
+        static final MemorySegment F = Native.symbol("dup2");
     }
 
     /** {@code int close(int fd)} */
     private static final class close {
-        static final MemorySegment F = Native.function("close");
+        static final MemorySegment F = Native.symbol("close");
     }
 
     /** {@code int pipe2(int fds[2], int flags)} */
     private static final class pipe2 {
-        static final MemorySegment F = Native.function("pipe2");
+        static final MemorySegment F = Native.symbol("pipe2");
     }
 
     /** {@code ssize_t read(int fd, void *buf, size_t count)} */
     private static final class read {
-        static final MemorySegment F = Native.function("read");
+        static final MemorySegment F = Native.symbol("read");
     }
 
     /** {@code ssize_t write(int fd, const void *buf, size_t count)} */
     private static final class write {
-        static final MemorySegment F = Native.function("write");
+        static final MemorySegment F = Native.symbol("write");
     }
 
     /** {@code ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)} */
     private static final class pwrite {
-        static final MemorySegment F = Native.function("pwrite");
+        static final MemorySegment F = Native.symbol("pwrite");
     }
 
     /** {@code int ftruncate(int fd, off_t length)} */
     private static final class ftruncate {
-        static final MemorySegment F = Native.function("ftruncate");
+        static final MemorySegment F = Native.symbol("ftruncate");
     }
 
     /** {@code int unlink(const char *path)} */
     private static final class unlink {
-        static final MemorySegment F = Native.function("unlink");
+        static final MemorySegment F = Native.symbol("unlink");
     }
 
     /** {@code int fchown(int fd, uid_t owner, gid_t group)} */
     private static final class fchown {
-        static final MemorySegment F = Native.function("fchown");
+        static final MemorySegment F = Native.symbol("fchown");
     }
 
     public static int getpid() {

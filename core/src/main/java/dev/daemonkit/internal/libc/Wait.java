@@ -14,12 +14,12 @@ public final class Wait {
 
     /** {@code pid_t waitpid(pid_t pid, int *status, int options)} */
     private static final class waitpid {
-        static final MemorySegment F = Native.function("waitpid");
+        static final MemorySegment F = Native.symbol("waitpid");
     }
 
     /** {@code int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)} */
     private static final class waitid {
-        static final MemorySegment F = Native.function("waitid");
+        static final MemorySegment F = Native.symbol("waitid");
     }
 
     /** waitpid's status word, one per thread: reaping thousands of children a second allocates nothing. */
