@@ -68,6 +68,58 @@ class LaunchTrustCliTest {
     }
 
     @Test
+    void theErrorLineADaemonWroteBeforeDyingIsTheReasonGivenEvenWhenItsDeathIsSeenFirst() throws Exception {
+        // 40 KB of lines the launcher ignores, then the reason, then exit: all of it is in the pipe
+        // before the death, but the launcher reads 512 bytes between two looks at the child, so
+        // it sees the death while the reason is still unread (the CI's `serve` on a taken port).
+        Path p = dir.resolve("late.pid");
+        for (int i = 0; i < 3; i++) {
+            Cli.Result r = Cli.run("start", "--pidfile", p.toString(), "--", "sh", "-c",
+                    "yes '# warming up' | head -n 4000 >&3; echo 'ERROR cannot listen on 127.0.0.1:80: Address already in use' >&3;"
+                            + " exit 3");
+            assertEquals(1, r.exitCode(), r.all());
+            assertTrue(r.stderr().contains("daemon failed to start: cannot listen on 127.0.0.1:80: Address already in use"),
+                    r.all());
+            assertFalse(Files.exists(p));
+        }
+    }
+
+    @Test
+    void aDaemonThatDiesRightAfterItsPidLineIsNotCalledALiarButAPidOfOursThatStaysLocklessIs() throws Exception {
+        // exit(2) closes a process's files, the inherited pidfile lock among them, before it is a
+        // zombie, and a JVM takes a while to exit: the launcher may look at a daemon that said
+        // "PID n" and failed at once while it is alive but lockless (the CI's `serve` on a taken
+        // port). This daemon drops the lock, names itself, then fails: its ERROR line is the reason.
+        Path script = dir.resolve("daemon.sh");
+        Files.writeString(script, """
+                for f in /proc/$$/fd/*; do
+                  [ "$(readlink "$f")" = "$1" ] && eval "exec ${f##*/}>&-"
+                done
+                echo NOTIFY >&3; echo "PID $$" >&3
+                if [ "$2" = dies ]; then
+                  sleep 0.1; echo 'ERROR cannot listen on 127.0.0.1:80: Address already in use' >&3; exit 1
+                fi
+                echo READY >&3; exec sleep "$2"
+                """);
+        Path p = dir.resolve("dying.pid");
+        Cli.Result dies = Cli.run("start", "--pidfile", p.toString(), "--", "sh", "-c", "sh \"$0\" \"$1\" dies & wait",
+                script.toString(), p.toString());
+        assertEquals(1, dies.exitCode(), dies.all());
+        assertTrue(dies.stderr().contains("daemon failed to start: cannot listen on 127.0.0.1:80: Address already in use"),
+                dies.all());
+        assertFalse(Files.exists(p));
+
+        // The same saying READY: a process of this start that does not hold the lock is refused.
+        String token = "304.75";
+        Cli.Result stays = Cli.run("start", "--pidfile", p.toString(), "--", "sh", "-c", "sh \"$0\" \"$1\" " + token + " & wait",
+                script.toString(), p.toString());
+        assertEquals(1, stays.exitCode(), stays.all());
+        assertTrue(stays.stderr().contains("which is not a process daemonkit started that holds its pidfile's lock"), stays.all());
+        assertTrue(Processes.eventually(Duration.ofSeconds(5), () -> withToken(token).isEmpty()), stays.all());
+        assertFalse(Files.exists(p));
+    }
+
+    @Test
     void aProgramThatGoesToTheBackgroundFailsWithAClearMessageAndLeavesNothing() throws Exception {
         Path p = dir.resolve("bg.pid");
         String token = "302.75";

@@ -35,9 +35,16 @@ final class Startup {
     private final Duration grace;
     private boolean notify;
     private int daemonPid;
+    /** A pid of this start named without its lock held, decided at READY; 0 for none. */
+    private int claimed;
+    private String claimedAs;
     /** --notify / --ready-fd: only that report counts; null without. */
     private ServiceReadiness external;
     private long readyEnd;
+    /** Every writer of the readiness pipe has closed it. */
+    private boolean eof;
+    /** Bytes read from the pipe that do not end in a newline yet. */
+    private final StringBuilder pending = new StringBuilder();
 
     Startup(ChildProcess child, Fd readEnd, Pidfile pidfile, DaemonOptions options, Optional<Fd> log, Duration grace,
             boolean waitReady) {
@@ -62,8 +69,6 @@ final class Startup {
         long start = System.nanoTime();
         long graceEnd = start + grace.toNanos();
         readyEnd = start + options.readyTimeout().toNanos();
-        boolean eof = false;
-        StringBuilder pending = new StringBuilder();
         while (true) {
             long now = System.nanoTime();
             boolean explicit = notify || external != null;
@@ -75,43 +80,72 @@ final class Startup {
                                     ? ", as extended by EXTEND_TIMEOUT_USEC)" : ")") : ""));
                 }
                 if (isAlive(daemonPid)) {
-                    return new DaemonLauncher.Outcome.Started(daemonPid, false);
+                    return started(false);
                 }
-                throw fail(deathMessage());
+                throw died(deathMessage());
             }
-            boolean readable = !eof && Posix.pollReadable(readEnd, Duration.ofMillis(Math.min(50, (end - now) / 1_000_000 + 1)));
-            if (readable) {
-                byte[] b = PosixFiles.read(readEnd, 512);
-                if (b.length == 0) {
-                    eof = true;
-                    if (notify) {
-                        // Every writer is gone without READY: give the kernel a moment to report the death.
-                        child.waitFor(Duration.ofMillis(200));
-                        throw fail("exited before reporting ready (" + deathMessage() + ")");
-                    }
-                }
-                pending.append(new String(b, StandardCharsets.UTF_8));
-                int nl;
-                while ((nl = pending.indexOf("\n")) >= 0) {
-                    String line = pending.substring(0, nl).trim();
-                    pending.delete(0, nl + 1);
-                    Optional<DaemonLauncher.Outcome.Started> up = handle(line);
-                    if (up.isPresent()) {
-                        return up.get();
-                    }
-                }
-                if (pending.length() > MAX_LINE) {
-                    throw fail("wrote more than " + MAX_LINE + " bytes without a newline on its readiness pipe");
-                }
-            } else if (eof) {
-                Thread.sleep(20);
+            Optional<DaemonLauncher.Outcome.Started> up = readPipe(Duration.ofMillis(Math.min(50, (end - now) / 1_000_000 + 1)));
+            if (up.isEmpty()) {
+                up = checkExternal();
             }
-            Optional<DaemonLauncher.Outcome.Started> up = checkExternal();
             if (up.isPresent()) {
                 return up.get();
             }
             checkChild();
         }
+    }
+
+    /**
+     * Waits up to {@code wait} for the readiness pipe and handles every complete line read; at
+     * end of file (every writer gone) it only sleeps, to give the kernel a moment to report the
+     * death.
+     */
+    private Optional<DaemonLauncher.Outcome.Started> readPipe(Duration wait) throws IOException, InterruptedException {
+        if (eof) {
+            Thread.sleep(Math.min(20, wait.toMillis()));
+            return Optional.empty();
+        }
+        if (!Posix.pollReadable(readEnd, wait)) {
+            return Optional.empty();
+        }
+        byte[] b = PosixFiles.read(readEnd, 512);
+        if (b.length == 0) {
+            eof = true;
+            if (notify) {
+                child.waitFor(Duration.ofMillis(200));
+                throw fail("exited before reporting ready (" + deathMessage() + ")");
+            }
+        }
+        pending.append(new String(b, StandardCharsets.UTF_8));
+        int nl;
+        while ((nl = pending.indexOf("\n")) >= 0) {
+            String line = pending.substring(0, nl).trim();
+            pending.delete(0, nl + 1);
+            Optional<DaemonLauncher.Outcome.Started> up = handle(line);
+            if (up.isPresent()) {
+                return up;
+            }
+        }
+        if (pending.length() > MAX_LINE) {
+            throw fail("wrote more than " + MAX_LINE + " bytes without a newline on its readiness pipe");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The failure for a daemon seen dead. What it wrote before it died is already in the pipe
+     * (an ERROR line saying why, e.g. a port in use), but the death may be noticed first, after a
+     * read that returned only its PID line: the pipe is read to its current end before the bare
+     * death is reported, so the daemon's own reason wins.
+     */
+    private StartFailedException died(String reason) throws IOException, InterruptedException {
+        for (int i = 0; i < MAX_LINE && !eof; i++) {
+            Optional<DaemonLauncher.Outcome.Started> up = readPipe(Duration.ZERO);
+            if (up.isPresent() || !Posix.pollReadable(readEnd, Duration.ZERO)) {
+                break;
+            }
+        }
+        return fail(reason);
     }
 
     private Optional<DaemonLauncher.Outcome.Started> handle(String line) throws IOException, InterruptedException {
@@ -120,7 +154,7 @@ final class Startup {
         } else if (line.startsWith("PID ")) {
             adoptPid(parsePid(line.substring(4).trim()), line.substring(4).trim());
         } else if (line.equals("READY")) {
-            return Optional.of(new DaemonLauncher.Outcome.Started(daemonPid, true));
+            return Optional.of(started(true));
         } else if (line.startsWith("ERROR")) {
             child.waitFor(Duration.ofMillis(500));
             throw fail(printable(line.substring(5)).trim());
@@ -130,7 +164,12 @@ final class Startup {
 
     /**
      * A pid the daemon names as its own (a PID line, MAINPID=): believed only for a process of
-     * ours that holds the pidfile's lock; then it is the pid written and waited for.
+     * ours that holds the pidfile's lock; then it is the pid written and waited for. A process
+     * outside this start is refused at once. One of this start's own processes that is seen
+     * without the lock is most likely on its way out: exit(2) closes its files, the inherited
+     * lock among them, before it is a zombie, and a daemon that named itself and failed at once
+     * (a port in use) is seen so while its ERROR line is still unread. It is not adopted; the
+     * decision waits for READY ({@link #started}), and its ERROR line or death says the rest.
      */
     private void adoptPid(int pid, String shown) throws IOException {
         if (pid > 0 && !isAlive(pid)) {
@@ -139,17 +178,45 @@ final class Startup {
             return;
         }
         if (!isOurs(pid)) {
-            throw fail("it reported pid " + printable(shown) + ", which is not a process"
-                    + " daemonkit started that holds its pidfile's lock; refusing it");
+            if (!SessionCleanup.isOurs(pid)) {
+                if (pid > 0 && !isAlive(pid)) {
+                    return; // it died while it was checked (a zombie is not ours): gone, as above
+                }
+                throw refused(shown);
+            }
+            claimed = pid;
+            claimedAs = shown;
+            return;
         }
+        claimed = 0;
         daemonPid = pid;
         if (pidfile != null) {
             pidfile.write(pid);
         }
     }
 
+    private StartFailedException refused(String shown) {
+        return fail("it reported pid " + printable(shown) + ", which is not a process"
+                + " daemonkit started that holds its pidfile's lock; refusing it");
+    }
+
+    /** The daemon is up: a pid it named without the lock must hold it by now, or the start fails. */
+    private DaemonLauncher.Outcome.Started started(boolean ready) throws IOException, InterruptedException {
+        if (claimed != 0) {
+            int pid = claimed;
+            if (!isAlive(pid)) {
+                throw died("pid " + pid + ", which it reported as its own, exited before reporting ready");
+            }
+            if (!isOurs(pid)) {
+                throw refused(claimedAs);
+            }
+            adoptPid(pid, claimedAs);
+        }
+        return new DaemonLauncher.Outcome.Started(daemonPid, ready);
+    }
+
     /** sd_notify datagrams and the ready fd: READY, MAINPID, EXTEND_TIMEOUT_USEC, a hopeless state. */
-    private Optional<DaemonLauncher.Outcome.Started> checkExternal() throws IOException {
+    private Optional<DaemonLauncher.Outcome.Started> checkExternal() throws IOException, InterruptedException {
         if (external == null) {
             return Optional.empty();
         }
@@ -159,7 +226,7 @@ final class Startup {
                 case ServiceReadiness.Event.Extend x -> readyEnd = Math.max(readyEnd, System.nanoTime() + x.more().toNanos());
                 case ServiceReadiness.Event.Failed f -> throw fail(f.reason());
                 case ServiceReadiness.Event.Ready r -> {
-                    return Optional.of(new DaemonLauncher.Outcome.Started(daemonPid, true));
+                    return Optional.of(started(true));
                 }
             }
         }
@@ -167,14 +234,14 @@ final class Startup {
     }
 
     /** The direct child may be a first stage that exits 0 on purpose after handing over. */
-    private void checkChild() throws IOException {
+    private void checkChild() throws IOException, InterruptedException {
         Optional<WaitStatus> st = child.poll();
         if (st.isPresent() && daemonPid == child.pid() && !(notify && st.get() instanceof WaitStatus.Exited ex
                 && ex.code() == 0)) {
-            throw fail(deathMessage());
+            throw died(deathMessage());
         }
         if (daemonPid != child.pid() && !isAlive(daemonPid)) {
-            throw fail("pid " + daemonPid + " exited before reporting ready");
+            throw died("pid " + daemonPid + " exited before reporting ready");
         }
     }
 
@@ -207,6 +274,9 @@ final class Startup {
     private String deathMessage() {
         if (daemonPid != child.pid()) {
             return "pid " + daemonPid + " is gone";
+        }
+        if (claimed != 0 && !isAlive(claimed)) {
+            return "pid " + claimed + " (the pid it reported) is gone";
         }
         return child.poll().map(WaitStatus::outcome).orElse("it is gone");
     }
