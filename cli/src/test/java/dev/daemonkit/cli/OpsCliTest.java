@@ -24,6 +24,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -79,32 +81,35 @@ class OpsCliTest {
         Path pidfile = dir.resolve("s.pid");
         Path log = dir.resolve("access.log");
         int port = serve(dir.resolve("www"), pidfile, log);
-        // A client writes access-log lines all the time, each with its own number.
+        // A client writes access-log lines all the time, each request with its own number (a
+        // request whose answer was lost under load is not sent again: that would log it twice).
         AtomicBoolean go = new AtomicBoolean(true);
-        AtomicInteger sent = new AtomicInteger();
+        AtomicInteger numbers = new AtomicInteger();
+        Set<Integer> answered = ConcurrentHashMap.newKeySet();
         Thread client = Thread.ofPlatform().start(() -> {
             while (go.get()) {
-                int n = sent.get();
+                int n = numbers.getAndIncrement();
                 if (status(port, "/req-" + n) == 404) {
-                    sent.incrementAndGet();
+                    answered.add(n);
                 }
             }
         });
         try {
-            assertTrue(eventually(Duration.ofSeconds(10), () -> sent.get() > 50));
+            assertTrue(eventually(Duration.ofSeconds(10), () -> answered.size() > 50));
             Path rotated = dir.resolve("access.log.1");
             Files.move(log, rotated); // what logrotate does (without copytruncate)
             Cli.Result r = Cli.run("reopen-logs", "--pidfile", pidfile.toString());
             assertEquals(0, r.exitCode(), r.all());
-            int atReopen = sent.get();
-            assertTrue(eventually(Duration.ofSeconds(10), () -> sent.get() > atReopen + 50));
+            int atReopen = answered.size();
+            assertTrue(eventually(Duration.ofSeconds(10), () -> answered.size() > atReopen + 50));
         } finally {
             go.set(false);
             client.join();
         }
-        int total = sent.get();
+        int total = numbers.get();
+        int last = answered.stream().max(Integer::compare).orElseThrow();
         // The access log is written after the response: give the last line a moment to land.
-        assertTrue(eventually(Duration.ofSeconds(5), () -> read(log).contains("/req-" + (total - 1) + " ")));
+        assertTrue(eventually(Duration.ofSeconds(5), () -> read(log).contains("/req-" + last + " ")));
         String before = Files.readString(dir.resolve("access.log.1"));
         String after = Files.readString(log);
         assertTrue(after.contains("reopened log files"), after);
@@ -112,9 +117,14 @@ class OpsCliTest {
             String line = "\"GET /req-" + i + " HTTP/1.1\" 404";
             String q = java.util.regex.Pattern.quote(line);
             int count = (before.split(q, -1).length - 1) + (after.split(q, -1).length - 1);
-            assertEquals(1, count, "request " + i + " of " + total + " logged exactly once");
+            if (answered.contains(i)) {
+                assertEquals(1, count, "request " + i + " of " + total + " logged exactly once");
+            } else {
+                assertTrue(count <= 1, "request " + i + " (its answer lost) logged at most once: " + count);
+            }
         }
-        assertTrue(after.contains("/req-" + (total - 1) + " "), "the new file gets the new lines");
+        assertTrue(answered.size() > total / 2, answered.size() + " of " + total + " requests answered");
+        assertTrue(after.contains("/req-" + last + " "), "the new file gets the new lines");
     }
 
     @Test
