@@ -105,9 +105,11 @@ final class Startup {
             Thread.sleep(Math.min(20, wait.toMillis()));
             return Optional.empty();
         }
-        if (!Posix.pollReadable(readEnd, wait)) {
-            return Optional.empty();
-        }
+        return Posix.pollReadable(readEnd, wait) ? readAvailable() : Optional.empty();
+    }
+
+    /** One read(2) of what the pipe holds (it is readable), every complete line handled. */
+    private Optional<DaemonLauncher.Outcome.Started> readAvailable() throws IOException, InterruptedException {
         byte[] b = PosixFiles.read(readEnd, 512);
         if (b.length == 0) {
             eof = true;
@@ -139,9 +141,8 @@ final class Startup {
      * death is reported, so the daemon's own reason wins.
      */
     private StartFailedException died(String reason) throws IOException, InterruptedException {
-        for (int i = 0; i < MAX_LINE && !eof; i++) {
-            Optional<DaemonLauncher.Outcome.Started> up = readPipe(Duration.ZERO);
-            if (up.isPresent() || !Posix.pollReadable(readEnd, Duration.ZERO)) {
+        for (int i = 0; i < MAX_LINE && !eof && Posix.pollReadable(readEnd, Duration.ZERO); i++) {
+            if (readAvailable().isPresent()) {
                 break;
             }
         }
@@ -177,17 +178,22 @@ final class Startup {
             // believe or signal; its ERROR line or exit tells the rest.
             return;
         }
-        if (!isOurs(pid)) {
-            if (!SessionCleanup.isOurs(pid)) {
-                if (pid > 0 && !isAlive(pid)) {
-                    return; // it died while it was checked (a zombie is not ours): gone, as above
-                }
-                throw refused(shown);
+        if (pid != child.pid() && !SessionCleanup.isOurs(pid)) {
+            if (pid > 0 && !isAlive(pid)) {
+                return; // it died while it was checked (a zombie is not ours): gone, as above
             }
+            throw refused(shown);
+        }
+        if (pid == child.pid() || holdsLock(pid)) {
+            adopt(pid);
+        } else {
             claimed = pid;
             claimedAs = shown;
-            return;
         }
+    }
+
+    /** The pid written and waited for from now on. */
+    private void adopt(int pid) throws IOException {
         claimed = 0;
         daemonPid = pid;
         if (pidfile != null) {
@@ -210,7 +216,7 @@ final class Startup {
             if (!isOurs(pid)) {
                 throw refused(claimedAs);
             }
-            adoptPid(pid, claimedAs);
+            adopt(pid);
         }
         return new DaemonLauncher.Outcome.Started(daemonPid, ready);
     }
@@ -253,7 +259,11 @@ final class Startup {
         if (pid == child.pid()) {
             return true;
         }
-        return SessionCleanup.isOurs(pid) && (pidfile == null || FileLocks.holds(pid, pidfile.file()));
+        return SessionCleanup.isOurs(pid) && holdsLock(pid);
+    }
+
+    private boolean holdsLock(int pid) {
+        return pidfile == null || FileLocks.holds(pid, pidfile.file());
     }
 
     private static int parsePid(String s) {
