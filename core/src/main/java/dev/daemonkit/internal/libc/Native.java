@@ -51,8 +51,9 @@ import java.util.Optional;
  * <p>The bindings themselves live in one class per C header ({@link Unistd}, {@link Fcntl},
  * {@link Stat}, {@link Wait}, {@link Signals}, {@link Pidfd}, {@link SpawnCalls}, {@link SocketCalls},
  * {@link Pwd}, {@link Sys}, {@link Forks}), each function in a holder class of its own, as
- * jextract generates them, with the C prototype above each: the JVM links a handle when its
- * holder is first used — lazily, exactly once, without locks of our own.
+ * jextract generates them, with the C prototype above each: the JVM looks the function's address
+ * up when its holder is first used — lazily, exactly once, without locks of our own (the shared
+ * handle is linked the same way, in {@link Words}).
  *
  * <p>Every call site reads:
  * <pre>{@code
