@@ -90,10 +90,12 @@ daemonkit_train() {
   main=dev.daemonkit.cli.AotTraining
   # The quick and ctl caches (target/daemonkit-RELEASE-quick.aot, -ctl.aot) are trained on those
   # commands alone and used only with the quick commands' options; the full one with all.
+  # Those two are trained with the quick commands' reflection (native accessors: no method-handle
+  # classes to archive); only -D properties may differ from the options they are used with.
   case $cache in
-    *-quick.aot) daemonkit_aot_mode=quick ;;
-    *-ctl.aot) daemonkit_aot_mode=ctl ;;
-    *) daemonkit_aot_mode= ;;
+    *-quick.aot) daemonkit_aot_mode=quick; daemonkit_train_props=-Djdk.reflect.useNativeAccessorOnly=true ;;
+    *-ctl.aot) daemonkit_aot_mode=ctl; daemonkit_train_props=-Djdk.reflect.useNativeAccessorOnly=true ;;
+    *) daemonkit_aot_mode=; daemonkit_train_props= ;;
   esac
   ok=
   # The training JVM runs with the long-running commands' heap: archived heap objects must fit
@@ -106,14 +108,14 @@ daemonkit_train() {
   case $daemonkit_aot_kind in
     # Without method profiles: they buy nothing in a JVM that lives 50 ms, and replaying them
     # costs a "Training replay" thread in every JVM, the long-running ones too.
-    aot25) "$java" $daemonkit_opts_long -XX:+UnlockDiagnosticVMOptions -XX:+IgnoreUnrecognizedVMOptions \
+    aot25) "$java" $daemonkit_opts_long $daemonkit_train_props -XX:+UnlockDiagnosticVMOptions -XX:+IgnoreUnrecognizedVMOptions \
              -XX:-AOTRecordTraining -XX:AOTCacheOutput="$tmp" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
              >"$scratch/log" 2>&1 && ok=1 ;;
-    aot24) "$java" $daemonkit_opts_long -XX:AOTMode=record -XX:AOTConfiguration="$tmp.conf" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
+    aot24) "$java" $daemonkit_opts_long $daemonkit_train_props -XX:AOTMode=record -XX:AOTConfiguration="$tmp.conf" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
              >"$scratch/log" 2>&1 &&
            "$java" $daemonkit_opts_long -XX:AOTMode=create -XX:AOTConfiguration="$tmp.conf" -XX:AOTCache="$tmp" -cp "$jar" \
              >>"$scratch/log" 2>&1 && ok=1 ;;
-    cds)   "$java" $daemonkit_opts_long -XX:ArchiveClassesAtExit="$tmp" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
+    cds)   "$java" $daemonkit_opts_long $daemonkit_train_props -XX:ArchiveClassesAtExit="$tmp" -cp "$jar" $main "$scratch" $daemonkit_aot_mode \
              >"$scratch/log" 2>&1 && ok=1 ;;
   esac
   if [ -n "$ok" ] && [ -f "$tmp" ]; then

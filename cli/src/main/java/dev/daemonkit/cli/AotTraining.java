@@ -106,6 +106,8 @@ public final class AotTraining {
         Path sockDir = null;
         try {
             sockDir = Files.createTempDirectory("daemonkit-aot");
+            // The provider ctl names (the stand-in's socket below is this process's first).
+            CtlCommand.useJdkSelectorProvider();
             Path answering = sockDir.resolve("ctl.sock");
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 server.bind(UnixDomainSocketAddress.of(answering));
