@@ -144,7 +144,7 @@ public final class Ids {
         MemorySegment c = Native.capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = gids.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_INT, gids);
-            Native.check((int) Native.call(setgroups.F, c, (long) gids.length, Native.address(list)), c, "setgroups",
+            Native.check((int) Native.call(setgroups.F, c, gids.length, Native.address(list)), c, "setgroups",
                     gids.length);
         } catch (Throwable t) {
             throw Native.rethrow(t);

@@ -22,16 +22,21 @@ public final class Pidfd {
     }
 
     /** {@code long syscall(long number, ...)} */
-    private static final class syscall4 {
+    private static final class syscall {
         static final MemorySegment F = Native.symbol("syscall");
     }
 
     /** pidfd_open(2); close-on-exec. */
     public static int pidfd_open(int pid, int flags) throws PosixException {
+        return pidfd_open(pid, flags, pidfd_open.F == null);
+    }
+
+    /** With {@code bySyscall}, through syscall(2) even where glibc has the wrapper (tested so). */
+    static int pidfd_open(int pid, int flags, boolean bySyscall) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            int r = pidfd_open.F != null ? (int) Native.call(pidfd_open.F, c, pid, flags)
-                    : (int) Native.call(syscall4.F, c, Abi.SYS_PIDFD_OPEN, (long) pid, (long) flags, 0L, 0L);
+            int r = bySyscall ? (int) Native.call(syscall.F, c, Abi.SYS_PIDFD_OPEN, pid, flags)
+                    : (int) Native.call(pidfd_open.F, c, pid, flags);
             return Native.check(r, c, "pidfd_open", pid);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -40,11 +45,15 @@ public final class Pidfd {
 
     /** pidfd_send_signal(2) with no siginfo. */
     public static void pidfd_send_signal(int pidfd, int sig, int flags) throws PosixException {
+        pidfd_send_signal(pidfd, sig, flags, pidfd_send_signal.F == null);
+    }
+
+    /** With {@code bySyscall}, through syscall(2) even where glibc has the wrapper (tested so). */
+    static void pidfd_send_signal(int pidfd, int sig, int flags, boolean bySyscall) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            int r = pidfd_send_signal.F != null ? (int) Native.call(pidfd_send_signal.F, c, pidfd, sig, 0L, flags)
-                    : (int) Native.call(syscall4.F, c, Abi.SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) sig, 0L,
-                            (long) flags);
+            int r = bySyscall ? (int) Native.call(syscall.F, c, Abi.SYS_PIDFD_SEND_SIGNAL, pidfd, sig, 0L, flags)
+                    : (int) Native.call(pidfd_send_signal.F, c, pidfd, sig, 0L, flags);
             if (r == -1) {
                 throw Native.error("pidfd_send_signal(" + pidfd + ", " + Signals.name(sig) + ")", Native.errno(c));
             }

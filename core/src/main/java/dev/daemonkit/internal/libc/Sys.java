@@ -74,7 +74,7 @@ public final class Sys {
     public static int poll(MemorySegment fds, int count, int timeoutMillis) throws PosixException {
         MemorySegment c = Native.capture();
         try {
-            int r = (int) Native.call(poll.F, c, Native.address(fds), (long) count, timeoutMillis);
+            int r = (int) Native.call(poll.F, c, Native.address(fds), count, timeoutMillis);
             if (r == -1) {
                 if (Native.interrupted(c)) {
                     return 0;
