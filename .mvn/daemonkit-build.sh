@@ -91,10 +91,10 @@ daemonkit_train() {
   # The quick and ctl caches (target/daemonkit-RELEASE-quick.aot, -ctl.aot) are trained on those
   # commands alone and used only with the quick commands' options; the full one with all.
   # Those two are trained with the quick commands' reflection (native accessors: no method-handle
-  # classes to archive); only -D properties may differ from the options they are used with.
+  # classes to archive); a -D property may differ between training and use, VM options may not.
   case $cache in
-    *-quick.aot) daemonkit_aot_mode=quick; daemonkit_train_props=-Djdk.reflect.useNativeAccessorOnly=true ;;
-    *-ctl.aot) daemonkit_aot_mode=ctl; daemonkit_train_props=-Djdk.reflect.useNativeAccessorOnly=true ;;
+    *-quick.aot) daemonkit_aot_mode=quick; daemonkit_train_props=$daemonkit_opts_reflect ;;
+    *-ctl.aot) daemonkit_aot_mode=ctl; daemonkit_train_props=$daemonkit_opts_reflect ;;
     *) daemonkit_aot_mode=; daemonkit_train_props= ;;
   esac
   ok=
