@@ -56,6 +56,31 @@ class NotifyCliTest {
     }
 
     @Test
+    void aFailedStartShowsTheLastStatusTheProgramSent() throws Exception {
+        String notify = SystemdTools.require("systemd-notify");
+        Path pidfile = dir.resolve("p.pid");
+        leftovers.stop(pidfile);
+        // The datagram is sent just before the exit: the death may be noticed first.
+        Path dies = script("dies.sh", notify + " --status='cannot read app.conf: permission denied'\nexit 3\n");
+        for (int i = 0; i < 3; i++) {
+            Cli.Result r = Cli.run("start", "--pidfile", pidfile.toString(), "--notify", "--", dies.toString());
+            assertEquals(1, r.exitCode(), r.all());
+            assertTrue(r.stderr().contains("exited with status 3 (its last status: cannot read app.conf: permission denied)"),
+                    r.all());
+        }
+        // STOPPING=1 before READY=1 is hopeless: the start fails at once and the program is stopped.
+        Path pids = dir.resolve("pids");
+        Path quits = script("quits.sh", "echo $$ > " + pids + "\n" + notify + " --status=draining STOPPING=1\nexec sleep 300\n");
+        Cli.Result r = Cli.run("start", "--pidfile", pidfile.toString(), "--notify", "--", quits.toString());
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.stderr().contains("it sent STOPPING=1 before READY=1 (its last status: draining)"), r.all());
+        long pid = Long.parseLong(Files.readString(pids).trim());
+        leftovers.kill(pid);
+        assertFalse(Processes.alive(pid), "the program was stopped");
+        assertFalse(Files.exists(pidfile));
+    }
+
+    @Test
     void noReadyWithinTheStartTimeoutFailsTheStartAndLeavesNothingRunning() throws Exception {
         Path pids = dir.resolve("pids");
         Path prog = script("silent.sh", "sleep 300 &\necho $$ $! > " + pids + "\nwait\n");

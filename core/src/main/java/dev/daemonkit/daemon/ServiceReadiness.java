@@ -90,8 +90,14 @@ final class ServiceReadiness implements AutoCloseable {
                 }
             }
         }
+        receiveNotifications(events);
+        return events;
+    }
+
+    /** Every datagram waiting on the notify socket, as events; never waits. */
+    private void receiveNotifications(List<Event> events) throws PosixException {
         if (notify == null) {
-            return events;
+            return;
         }
         int self = Posix.getpid();
         Optional<NotifySocket.Received> r;
@@ -101,18 +107,30 @@ final class ServiceReadiness implements AutoCloseable {
             m.mainPid().ifPresent(pid -> events.add(new Event.MainPid(pid)));
             m.extendTimeout().ifPresent(d -> events.add(new Event.Extend(d)));
             if (m.stopping() && !m.ready()) {
-                events.add(new Event.Failed("it sent STOPPING=1 before READY=1"
-                        + m.status().map(s -> " (status: " + Startup.printable(s) + ")").orElse("")));
+                events.add(new Event.Failed("it sent STOPPING=1 before READY=1"));
             }
             if (m.ready()) {
                 events.add(new Event.Ready("sent READY=1"));
             }
         }
-        return events;
     }
 
     /** The last STATUS= the program sent, as it sent it (untrusted text). */
     Optional<String> status() {
+        return status;
+    }
+
+    /**
+     * The last STATUS= of a program whose start failed, datagrams sent just before it died
+     * included (they may still be waiting when the death is noticed). Nothing else is taken from
+     * them: the start has failed whatever they say.
+     */
+    Optional<String> finalStatus() {
+        try {
+            receiveNotifications(new ArrayList<>());
+        } catch (PosixException e) {
+            // the status as far as it was read
+        }
         return status;
     }
 

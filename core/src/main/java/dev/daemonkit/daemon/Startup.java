@@ -292,10 +292,14 @@ final class Startup {
     }
 
     /**
-     * Stops everything the start left, then builds the exception: the reason, what was left
-     * running (a program that went to the background), and the log's tail.
+     * Stops everything the start left, then builds the exception: the reason, the last STATUS=
+     * an sd_notify program sent (as systemctl status shows it), what was left running (a program
+     * that went to the background), and the log's tail.
      */
     StartFailedException fail(String reason) {
+        if (external != null) {
+            reason += external.finalStatus().map(s -> " (its last status: " + printable(s) + ")").orElse("");
+        }
         List<ProcessInfo> left = SessionCleanup.leftovers();
         boolean exitedZero = child.poll().map(s -> s instanceof WaitStatus.Exited e && e.code() == 0).orElse(false);
         if (exitedZero && !left.isEmpty() && daemonPid == child.pid()) {
