@@ -104,6 +104,7 @@ final class PreforkCommand implements Command {
         SuperviseArgs.checkProgram(command);
         ProgramSpec worker = SuperviseArgs.program(a, defaults(Path.of(command.get(0)).getFileName().toString(), command)
                 .numprocs(workers));
+        SuperviseArgs.checkLogs(worker);
         ListenSocket[] socket = new ListenSocket[1];
         try {
             // Bound by the process that supervises (after daemonizing), before readiness is reported.

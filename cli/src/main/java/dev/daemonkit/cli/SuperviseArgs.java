@@ -118,6 +118,16 @@ final class SuperviseArgs {
         }
     }
 
+    /** A program's logs as the supervisor will open them (no link another user planted): exit 2 before anything starts. */
+    static void checkLogs(dev.daemonkit.supervise.ProgramSpec s) throws UsageException {
+        for (Path log : new Path[] {s.stdoutLog(), s.stderrLog()}) {
+            String problem = log == null ? null : dev.daemonkit.daemon.LogFile.problem(log, false);
+            if (problem != null) {
+                throw UsageException.badInput(problem);
+            }
+        }
+    }
+
     /** The control socket: --control, else next to the pidfile. */
     static Optional<Path> controlPath(Args a) {
         if (a.get("control").isPresent()) {

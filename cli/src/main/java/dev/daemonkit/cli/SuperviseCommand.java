@@ -69,6 +69,7 @@ final class SuperviseCommand implements Command {
             }
             for (ProgramSpec s : specs) {
                 SuperviseArgs.checkProgram(s.command());
+                SuperviseArgs.checkLogs(s);
             }
             mode = Supervisor.Mode.UNTIL_SHUTDOWN;
         } else {
@@ -76,6 +77,7 @@ final class SuperviseCommand implements Command {
             SuperviseArgs.checkProgram(command);
             String name = command.get(0).substring(command.get(0).lastIndexOf('/') + 1);
             specs = List.of(SuperviseArgs.program(a, ProgramSpec.builder(name, command)));
+            SuperviseArgs.checkLogs(specs.get(0));
             mode = Supervisor.Mode.UNTIL_ALL_DONE;
         }
         List<ProgramSpec> list = specs;

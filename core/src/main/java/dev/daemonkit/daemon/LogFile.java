@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  *     own (the owner of the link is the owner of the directory — the kernel's protected_symlinks
  *     rule, made stricter): /dev/stdout or an administrator's own link, never one planted by
  *     another user, not even in that user's own directory;</li>
+ * <li>the directories on the way are walked one by one ({@link PathWalk}): a symlink there is
+ *     followed only under the rule above, and a regular file opened in a directory another user
+ *     could change is confirmed through /proc/self/fd to be the one that was checked;</li>
  * <li>the opened file must be a regular file, a FIFO, a character device or a socket — and
  *     ownership is only ever changed through the opened descriptor ({@link #handOver}), of a
  *     regular file with a single link that root or the caller owns.</li>
@@ -40,9 +43,13 @@ public final class LogFile {
      * @throws IOException naming the file and the rule that refused it
      */
     public static Fd openAppend(Path file, boolean forAnotherUser) throws IOException {
-        Path abs = file.toAbsolutePath();
+        // The directory walked component by component (PathWalk): a link another user planted
+        // higher up the path is refused too, not only one at the last component.
+        PathWalk.Dir dir = PathWalk.parentOf(file);
+        Path abs = dir.resolve(file.toAbsolutePath().getFileName());
         int flags = PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_APPEND | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY | PosixFiles.O_NONBLOCK;
-        if (forAnotherUser || !trustedSymlink(abs)) {
+        boolean follow = !forAnotherUser && trustedSymlink(abs);
+        if (!follow) {
             flags |= PosixFiles.O_NOFOLLOW;
         }
         Fd fd;
@@ -64,6 +71,9 @@ public final class LogFile {
                 case REGULAR, FIFO, CHARACTER_DEVICE, SOCKET -> { }
                 default -> throw new IOException("log " + abs + " is " + st.type().description());
             }
+            if (dir.othersCanChange() && !follow && st.isRegular()) {
+                PathWalk.confirm(fd, abs, "log");
+            }
             // O_NONBLOCK only kept a FIFO without reader from hanging the open; writes should block.
             PosixFiles.setNonBlocking(fd, false);
             return fd;
@@ -78,7 +88,12 @@ public final class LogFile {
      * path looks fine (a missing file in an existing directory included).
      */
     public static String problem(Path file, boolean forAnotherUser) {
-        Path abs = file.toAbsolutePath();
+        Path abs;
+        try {
+            abs = PathWalk.parentOf(file).resolve(file.toAbsolutePath().getFileName());
+        } catch (IOException e) {
+            return "log " + file.toAbsolutePath() + ": " + e.getMessage();
+        }
         try {
             FileStat st = PosixFiles.lstat(abs);
             if (st.type() == FileStat.Type.SYMLINK) {

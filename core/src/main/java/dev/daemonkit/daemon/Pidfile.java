@@ -82,9 +82,16 @@ public final class Pidfile implements AutoCloseable {
     }
 
     private static Pidfile acquire(Path path, boolean transientLock) throws IOException {
-        Path abs = path.toAbsolutePath();
+        // Its directory walked one component at a time: no link another user planted on the way.
+        PathWalk.Dir dir;
+        try {
+            dir = PathWalk.parentOf(path);
+        } catch (IOException e) {
+            throw PidfileException.notAPidfile("pidfile " + path.toAbsolutePath() + ": " + e.getMessage());
+        }
+        Path abs = dir.resolve(path.toAbsolutePath().getFileName());
         for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-            Pidfile p = tryAcquire(abs, transientLock);
+            Pidfile p = tryAcquire(abs, transientLock, dir.othersCanChange());
             if (p != null) {
                 return p;
             }
@@ -95,7 +102,7 @@ public final class Pidfile implements AutoCloseable {
     }
 
     /** One attempt; null when the file changed under us or a looker held the lock for a moment. */
-    private static Pidfile tryAcquire(Path abs, boolean transientLock) throws IOException {
+    private static Pidfile tryAcquire(Path abs, boolean transientLock, boolean confirm) throws IOException {
         Fd writer;
         try {
             writer = PosixFiles.open(abs, PosixFiles.O_RDWR | PosixFiles.O_CREAT | OPEN_FLAGS, 0644);
@@ -106,6 +113,9 @@ public final class Pidfile implements AutoCloseable {
         try {
             FileStat st = PosixFiles.fstat(writer);
             checkUsable(abs, st, writer);
+            if (confirm) {
+                PathWalk.confirm(writer, abs, "pidfile"); // before anything is changed through it
+            }
             // O_NONBLOCK marks a launcher's lock as transient until handOver(): see isTransient.
             lock = PosixFiles.reopen(writer, PosixFiles.O_RDONLY | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY
                     | (transientLock ? PosixFiles.O_NONBLOCK : 0));

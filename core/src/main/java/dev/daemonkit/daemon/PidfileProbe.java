@@ -8,6 +8,7 @@ import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.process.FileLocks;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
@@ -83,6 +84,11 @@ final class PidfileProbe {
     private static Finding inspectOnce(Path path, boolean allHolders) {
         if (SideFile.certainlyAbsent(path)) {
             return new Missing();
+        }
+        try {
+            PathWalk.parentOf(path); // a link another user planted on the way: not this pidfile
+        } catch (IOException e) {
+            return new NotAPidfile(path + ": " + e.getMessage());
         }
         FileStat seen;
         try {

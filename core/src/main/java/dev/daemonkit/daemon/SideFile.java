@@ -16,7 +16,8 @@ import java.util.Optional;
  * A small file the launcher keeps beside a pidfile ({@code P.daemonkit}, {@code P.status}):
  * written whole to a new file and renamed over the old one, so a reader never sees half of it;
  * read only through a descriptor opened without following links, from a regular file owned by
- * root or the caller, and of bounded size — anything else reads as absent.
+ * root or the caller, and of bounded size — anything else reads as absent. Its directory is walked
+ * as {@link PathWalk} does: a link another user planted on the way is never followed.
  */
 final class SideFile {
     private SideFile() {
@@ -30,6 +31,7 @@ final class SideFile {
 
     /** Replaces {@code file} by one holding {@code content} (0644, owned by this process's user). */
     static void replace(Path file, byte[] content) throws IOException {
+        file = PathWalk.parentOf(file).resolve(file.getFileName()); // no planted link on the way
         Path tmp = file.resolveSibling(file.getFileName() + "." + Posix.getpid() + ".tmp");
         try (Fd fd = PosixFiles.open(tmp, PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_EXCL | PosixFiles.O_NOFOLLOW
                 | PosixFiles.O_CLOEXEC, 0644)) {
@@ -43,6 +45,11 @@ final class SideFile {
     static Optional<byte[]> read(Path file, int max) {
         if (certainlyAbsent(file)) {
             return Optional.empty();
+        }
+        try {
+            file = PathWalk.parentOf(file).resolve(file.getFileName());
+        } catch (IOException e) {
+            return Optional.empty(); // behind a link someone else planted: not ours to read
         }
         try (Fd fd = PosixFiles.open(file, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK
                 | PosixFiles.O_CLOEXEC, 0)) {
@@ -81,11 +88,13 @@ final class SideFile {
             return;
         }
         try {
-            PosixFiles.unlink(file);
+            PosixFiles.unlink(PathWalk.parentOf(file).resolve(file.getFileName()));
         } catch (PosixException e) {
             if (e.errno() != Errno.ENOENT) {
                 org.slf4j.LoggerFactory.getLogger(SideFile.class).warn("cannot remove {}: {}", file, e.getMessage());
             }
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(SideFile.class).warn("not removing {}: {}", file, e.getMessage());
         }
     }
 }
