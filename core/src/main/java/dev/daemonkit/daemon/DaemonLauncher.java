@@ -260,6 +260,7 @@ public final class DaemonLauncher {
             default -> {
             }
         }
+        ForkingRecord.checkDirectory(pidfile);
         boolean started = false;
         try {
             try (LaunchScope scope = LaunchScope.open(o)) {

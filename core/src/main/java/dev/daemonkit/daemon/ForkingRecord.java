@@ -13,7 +13,8 @@ import java.util.OptionalInt;
  * What {@code start --forking} learnt about a program that daemonizes itself and writes its own
  * pidfile (nginx, redis with daemonize yes): no daemonkit process holds a lock for it, so the
  * launcher, having verified the pid was its own descendant, records the daemon's identity next to
- * the pidfile — {@code P.daemonkit}, owned by the launcher's user — as pid, start time and boot.
+ * the pidfile — {@code P.daemonkit}, owned by the launcher's user, in a directory no other user can
+ * change — as pid, start time and boot.
  * A pid together with its start time in one boot names one process forever, so status, stop and
  * reload find the daemon from this record without trusting the pidfile's text (which the daemon,
  * perhaps running as another user, may rewrite).
@@ -25,6 +26,28 @@ final class ForkingRecord {
     /** {@code P.daemonkit} next to the pidfile P. */
     static Path pathFor(Path pidfile) {
         return SideFile.beside(pidfile, "daemonkit");
+    }
+
+    /**
+     * Refuses a pidfile whose directory another user could change: there a file of root's whose
+     * text that user chose (the program's log, its STATUS= note) could be renamed to
+     * {@code P.daemonkit} and name any process as the daemon — root's own included.
+     *
+     * @throws PidfileException (bad input: nothing is started) naming the directory and a way out
+     */
+    static void checkDirectory(Path pidfile) throws IOException {
+        PathWalk.Dir dir;
+        try {
+            dir = PathWalk.parentOf(pidfile);
+        } catch (IOException e) {
+            throw PidfileException.notAPidfile(e.getMessage());
+        }
+        if (dir.othersCanChange()) {
+            throw PidfileException.notAPidfile("--forking keeps the daemon's identity in " + pathFor(pidfile).getFileName()
+                    + " beside the pidfile, and another user can change " + dir.path() + " (not owned by root or you,"
+                    + " or group/other-writable without the sticky bit), so it could forge that record: give the"
+                    + " program a pidfile in a directory only root or you can write, e.g. /run/NAME.pid");
+        }
     }
 
     /**
@@ -43,6 +66,9 @@ final class ForkingRecord {
      */
     static OptionalInt livePid(Path pidfile) {
         try {
+            if (PathWalk.parentOf(pidfile).othersCanChange()) {
+                return OptionalInt.empty(); // a record there could be forged (see checkDirectory)
+            }
             Optional<byte[]> content = SideFile.read(pathFor(pidfile), 256);
             if (content.isEmpty()) {
                 return OptionalInt.empty();
