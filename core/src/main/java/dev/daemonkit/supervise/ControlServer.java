@@ -12,8 +12,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -44,6 +44,8 @@ public final class ControlServer implements AutoCloseable {
     static final int MAX_CONNECTIONS = 16;
     /** The reply when all slots are taken; clients retry on it. */
     static final String BUSY = "ERROR busy: too many control connections\n";
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
 
     /**
      * Binds the socket (a stale socket file left by a dead supervisor is replaced).
@@ -53,16 +55,21 @@ public final class ControlServer implements AutoCloseable {
     public ControlServer(Path path, Supervisor supervisor) throws IOException {
         this.path = path.toAbsolutePath();
         this.supervisor = supervisor;
-        if (Files.exists(this.path)) {
+        if (Files.exists(this.path, LinkOption.NOFOLLOW_LINKS)) {
+            // Only a stale socket is replaced: a symlink or a file at the path is someone's mistake
+            // or a trap (in a directory another user can write), never deleted or followed.
+            if (((int) Files.getAttribute(this.path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & S_IFMT) != S_IFSOCK) {
+                throw new IOException("control socket " + this.path + " exists and is not a socket: refusing to replace it");
+            }
             if (ControlClient.isAlive(this.path)) {
                 throw new IOException("control socket " + this.path + " is in use by a running supervisor");
             }
             Files.delete(this.path);
         }
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        // Created 0600 from the start: umask 077 around bind (no window where others could connect).
-        PosixFiles.withUmask(0077, () -> server.bind(UnixDomainSocketAddress.of(this.path)));
-        Files.setPosixFilePermissions(this.path, PosixFilePermissions.fromString("rw-------"));
+        // Created 0600 by bind itself under umask 177: no window where others could connect, and
+        // no chmod by path afterwards (which would follow a symlink swapped in meanwhile).
+        PosixFiles.withUmask(0177, () -> server.bind(UnixDomainSocketAddress.of(this.path)));
         acceptor = Thread.ofPlatform().daemon(true).name("control-socket").start(this::acceptLoop);
     }
 
