@@ -1,8 +1,11 @@
 package dev.daemonkit.cli;
 
+import dev.daemonkit.posix.ByteStrings;
 import dev.daemonkit.supervise.ControlClient;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -46,6 +49,11 @@ final class CtlCommand implements Command {
             throw new UsageException("ctl needs a request: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
         }
         Path socket = SuperviseArgs.controlPath(a).orElseThrow(() -> new UsageException("ctl needs --control SOCK or --pidfile P"));
+        String stranger = strangersSocket(socket);
+        if (stranger != null) {
+            err.println("daemonkit ctl: " + stranger);
+            return FAILED;
+        }
         useJdkSelectorProvider();
         String reply;
         try {
@@ -56,11 +64,43 @@ final class CtlCommand implements Command {
             return FAILED;
         }
         if (reply.startsWith("OK")) {
-            out.print(reply.substring(reply.indexOf('\n') + 1));
+            out.print(printable(reply.substring(reply.indexOf('\n') + 1)));
             return OK;
         }
-        err.print("daemonkit ctl: " + reply.replaceFirst("^ERROR ", ""));
+        err.print("daemonkit ctl: " + printable(reply.replaceFirst("^ERROR ", "")));
         return FAILED;
+    }
+
+    /**
+     * Why the socket is not one to talk to: it belongs to neither root nor the caller. A supervisor
+     * makes its socket itself (0600, its own user's), so another user's socket at that path is a
+     * stand-in that would read the request and answer whatever it likes; null when it is fine or
+     * missing (the connect then says so).
+     */
+    static String strangersSocket(Path socket) {
+        int owner;
+        int me;
+        try {
+            owner = (int) Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            // The owner of /proc/self is this process's effective uid (no downcall on ctl's quick path).
+            me = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return owner == 0 || owner == me ? null
+                : socket + " belongs to uid " + owner + ", not to root or you: not a supervisor of yours, not talking to it";
+    }
+
+    /** Each line of a reply made safe for the terminal (program names and STATUS= come from programs). */
+    private static String printable(String reply) {
+        StringBuilder sb = new StringBuilder(reply.length());
+        for (String line : reply.split("\n", -1)) {
+            if (!sb.isEmpty()) {
+                sb.append('\n');
+            }
+            sb.append(ByteStrings.printable(line));
+        }
+        return sb.toString();
     }
 
     private static final String SELECTOR_PROVIDER = "java.nio.channels.spi.SelectorProvider";

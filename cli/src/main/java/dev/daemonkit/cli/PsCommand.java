@@ -1,5 +1,6 @@
 package dev.daemonkit.cli;
 
+import dev.daemonkit.posix.ByteStrings;
 import dev.daemonkit.process.PidLimits;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
@@ -75,7 +76,7 @@ final class PsCommand implements Command {
     static void table(PrintStream out, List<ProcessInfo> list) {
         out.printf("%7s %7s %7s %7s %-7s %-4s %9s  %s%n", "PID", "PPID", "PGID", "SID", "TTY", "STAT", "ELAPSED", "CMD");
         for (ProcessInfo p : list) {
-            String cmd = p.commandText();
+            String cmd = ByteStrings.printable(p.commandText()); // any user chooses its own; ps(1) shows '?' too
             out.printf("%7d %7d %7d %7d %-7s %-4s %9s  %s%n", p.pid(), p.ppid(), p.pgid(), p.sid(), p.ttyName(),
                     p.state(), elapsed(p.uptime()), cmd.length() > 100 ? cmd.substring(0, 97) + "..." : cmd);
         }

@@ -67,7 +67,7 @@ public final class DaemonControl {
                             + " (see --exec/--user)";
                 };
                 String head = "running (pid " + pid + how + ")";
-                return info.map(i -> head + ", up " + human(i.uptime()) + ": " + i.commandText()).orElse(head)
+                return info.map(i -> head + ", up " + human(i.uptime()) + ": " + Startup.printable(i.commandText())).orElse(head)
                         + note.map(n -> " [" + n + "]").orElse("");
             }
         }

@@ -1,5 +1,6 @@
 package dev.daemonkit.daemon;
 
+import dev.daemonkit.posix.ByteStrings;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixFiles;
@@ -339,13 +340,7 @@ final class Startup {
 
     /** Control characters (terminal escapes) replaced: daemon output is printed to root's terminal. */
     static String printable(String s) {
-        String t = s.length() > 500 ? s.substring(0, 500) + "..." : s;
-        StringBuilder sb = new StringBuilder(t.length());
-        for (int i = 0; i < t.length(); i++) {
-            char c = t.charAt(i);
-            sb.append(c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 && c < 0xa0 ? '?' : c);
-        }
-        return sb.toString();
+        return ByteStrings.printable(s);
     }
 
 }

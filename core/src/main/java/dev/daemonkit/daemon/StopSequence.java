@@ -216,7 +216,7 @@ final class StopSequence {
                     opened.add(fd);
                     Posix.pidfdSendSignal(fd, signal);
                     LOG.info("sent {} to pid {} {}: {}", signal, pid, t.getValue(),
-                            ProcessTable.of(pid).map(ProcessInfo::commandText).orElse("?"));
+                            ProcessTable.of(pid).map(p -> Startup.printable(p.commandText())).orElse("?"));
                 } catch (PosixException e) {
                     LOG.debug("leftover pid {}: {}", pid, e.getMessage());
                 }

@@ -86,4 +86,19 @@ public final class ByteStrings {
             return Charset.defaultCharset();
         }
     }
+
+    /**
+     * Text another user chose (a process's command line, a STATUS= line, a log's tail), made safe
+     * to print on root's terminal: control characters (C0, DEL, C1 — escape sequences start with
+     * them) become '?', and more than 500 characters are cut.
+     */
+    public static String printable(String s) {
+        String t = s.length() > 500 ? s.substring(0, 500) + "..." : s;
+        StringBuilder sb = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            sb.append(c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 && c < 0xa0 ? '?' : c);
+        }
+        return sb.toString();
+    }
 }
