@@ -1,0 +1,174 @@
+package dev.daemonkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.daemonkit.posix.Posix;
+import dev.daemonkit.process.ProcessTable;
+import dev.daemonkit.testkit.Cli;
+import dev.daemonkit.testkit.Leftovers;
+import dev.daemonkit.testkit.Processes;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Root runs daemonkit on paths that go through a directory a less-privileged user (nobody) owns:
+ * a link planted higher up the path than the last component, a symlink where supervise's program
+ * log or control socket goes, a forged --forking record, a stand-in control socket, escape
+ * sequences in a daemon's command line. Root's files (stand-ins for /etc ones) must come out
+ * unchanged, and every refusal must say why with its documented exit status.
+ */
+class PathTrustCliTest {
+    private static final int NOBODY = 65534;
+    @TempDir
+    Path dir;
+    @RegisterExtension
+    final Leftovers leftovers = new Leftovers();
+    /** nobody's directory. */
+    private Path att;
+    /** root's directory with a root-only file: what an attacker would like root to write. */
+    private Path etc;
+    private Path secret;
+
+    @BeforeEach
+    void rootAndNobody() throws Exception {
+        assumeTrue(Posix.geteuid() == 0, "needs root to act as root and as nobody");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        att = Files.createDirectory(dir.resolve("att"));
+        Files.setAttribute(att, "unix:uid", NOBODY);
+        Files.setAttribute(att, "unix:gid", NOBODY);
+        etc = Files.createDirectory(dir.resolve("etc"));
+        secret = etc.resolve("secret.log");
+        Files.writeString(secret, "secret\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private void asNobody(String... command) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
+                "--clear-groups", "--"));
+        cmd.addAll(List.of(command));
+        assertEquals(0, new ProcessBuilder(cmd).inheritIO().start().waitFor(), String.join(" ", command));
+    }
+
+    private void assertUntouched(Path file, String content) throws Exception {
+        assertEquals(content, Files.readString(file), file + " kept its content");
+        assertEquals(0, Files.getAttribute(file, "unix:uid"), file + " still root's");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file + " mode");
+    }
+
+    @Test
+    void aLinkPlantedHigherUpThePathIsNeverFollowed() throws Exception {
+        asNobody("ln", "-s", etc.toString(), att.resolve("logs").toString());
+        Path pidfile = dir.resolve("p.pid");
+        leftovers.stop(pidfile);
+        Cli.Result log = Cli.run("start", "--pidfile", pidfile.toString(), "--log", att.resolve("logs/secret.log").toString(),
+                "--", "sleep", "300");
+        assertEquals(2, log.exitCode(), log.all());
+        assertTrue(log.stderr().contains(att.resolve("logs") + " is a symbolic link made by uid 65534"), log.all());
+        Cli.Result handed = Cli.run("start", "--pidfile", pidfile.toString(), "--user", "nobody", "--log",
+                att.resolve("logs/secret.log").toString(), "--", "sleep", "300");
+        assertEquals(2, handed.exitCode(), handed.all());
+        assertFalse(Files.exists(pidfile), "nothing was started");
+        // The pidfile itself behind the link: not created, chmodded, truncated, read or removed.
+        Path planted = att.resolve("logs/secret.log");
+        Cli.Result start = Cli.run("start", "--pidfile", planted.toString(), "--", "sleep", "300");
+        assertEquals(2, start.exitCode(), start.all());
+        Cli.Result status = Cli.run("status", "--pidfile", planted.toString());
+        assertEquals(4, status.exitCode(), status.all());
+        Cli.Result stop = Cli.run("stop", "--pidfile", planted.toString());
+        assertEquals(2, stop.exitCode(), stop.all());
+        assertTrue(stop.stderr().contains("is a symbolic link made by uid 65534"), stop.all());
+        assertUntouched(secret, "secret\n");
+        // serve's log, handed to the user it runs as, is refused the same way.
+        Cli.Result serve = Cli.run("serve", "--root", dir.toString(), "--port", "0", "--user", "nobody",
+                "--pidfile", dir.resolve("serve.pid").toString(), "--log", planted.toString());
+        assertEquals(2, serve.exitCode(), serve.all());
+        assertUntouched(secret, "secret\n");
+    }
+
+    @Test
+    void superviseNeitherFollowsAPlantedProgramLogNorChmodsThroughItsSocketPath() throws Exception {
+        asNobody("ln", "-s", secret.toString(), att.resolve("web.log").toString());
+        Cli.Result log = Cli.run("supervise", "--stdout-log", att.resolve("web.log").toString(), "--", "sh", "-c",
+                "echo OUTPUT; exec sleep 300");
+        assertEquals(2, log.exitCode(), log.all());
+        assertTrue(log.stderr().contains("is a symbolic link made by uid 65534"), log.all());
+        Path standIn = etc.resolve("passwd");
+        Files.writeString(standIn, "root:x:0:0\n");
+        Files.setPosixFilePermissions(standIn, PosixFilePermissions.fromString("rw-r--r--"));
+        asNobody("ln", "-s", standIn.toString(), att.resolve("s.sock").toString());
+        Cli.Result sock = Cli.run("supervise", "--control", att.resolve("s.sock").toString(), "--", "sleep", "300");
+        assertEquals(1, sock.exitCode(), sock.all());
+        assertTrue(sock.stderr().contains("exists and is not a socket: refusing to replace it"), sock.all());
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(standIn)));
+        assertTrue(Files.isSymbolicLink(att.resolve("s.sock")), "nobody's link was neither followed nor removed");
+        assertUntouched(secret, "secret\n");
+    }
+
+    @Test
+    void aForkingRecordInADirectoryAnotherUserCanChangeIsNeitherWrittenNorBelieved() throws Exception {
+        Path marker = dir.resolve("ran");
+        Path pidfile = att.resolve("app.pid");
+        Cli.Result start = Cli.run("start", "--forking", "--pidfile", pidfile.toString(), "--", "sh", "-c",
+                ": > " + marker);
+        assertEquals(2, start.exitCode(), start.all());
+        assertTrue(start.stderr().contains("another user can change " + att), start.all());
+        assertFalse(Files.exists(marker), "nothing was started");
+        // A record of root's naming root's process, as a renamed log or status note would be.
+        long victim = leftovers.sleeper();
+        long startMillis = ProcessTable.of((int) victim).orElseThrow().startTime().toEpochMilli();
+        String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+        Files.writeString(att.resolve("app.pid.daemonkit"), "pid=" + victim + " start=" + startMillis + " boot=" + boot + "\n");
+        asNobody("sh", "-c", "echo " + victim + " > " + pidfile);
+        Cli.Result status = Cli.run("status", "--pidfile", pidfile.toString());
+        assertFalse(status.exitCode() == 0, "not reported as a running daemon of ours: " + status.all());
+        Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
+        assertTrue(stop.exitCode() != 0, stop.all());
+        assertTrue(Processes.alive(victim), "root's process was not signalled");
+    }
+
+    @Test
+    void ctlTalksOnlyToSocketsOfRootOrTheCaller() throws Exception {
+        Path fake = att.resolve("fake.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(fake));
+            server.configureBlocking(false);
+            Files.setAttribute(fake, "unix:uid", NOBODY);
+            Cli.Result ctl = Cli.run("ctl", "--control", fake.toString(), "status");
+            assertEquals(1, ctl.exitCode(), ctl.all());
+            assertTrue(ctl.stderr().contains("belongs to uid 65534, not to root or you"), ctl.all());
+            assertEquals(null, server.accept(), "no connection was made: the request was not sent");
+        } finally {
+            Files.deleteIfExists(fake);
+        }
+    }
+
+    @Test
+    void aDaemonsCommandLineCannotPutEscapesOnRootsTerminal() throws Exception {
+        Path pidfile = dir.resolve("esc.pid");
+        leftovers.stop(pidfile);
+        Cli.Result start = Cli.run("start", "--grace", "0", "--pidfile", pidfile.toString(), "--", "perl", "-e",
+                "$0 = qq{x\\e]0;pwned\\a\\e[2J}; sleep 300");
+        assertEquals(0, start.exitCode(), start.all());
+        long pid = Processes.readPid(pidfile).orElseThrow();
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10),
+                () -> ProcessTable.of((int) pid).map(p -> p.commandText().contains("pwned")).orElse(false)), "renamed");
+        Cli.Result status = Cli.run("status", "--pidfile", pidfile.toString());
+        assertEquals(0, status.exitCode(), status.all());
+        assertTrue(status.stdout().contains("x?]0;pwned??[2J"), status.all());
+        Cli.Result ps = Cli.run("ps");
+        assertFalse(ps.stdout().contains("\u001b"), "no escape in ps's table");
+        assertFalse(status.stdout().contains("\u001b"), status.all());
+    }
+}
