@@ -7,8 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -176,7 +174,11 @@ final class HttpConnection implements Runnable {
         if (notModifiedSince(head.ifModifiedSince(), modified)) {
             return respond(head, 304, lastModified, keepAlive);
         }
-        try (FileChannel file = FileChannel.open(r.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        FileChannel opened = StaticFiles.openResolved(r.file());
+        if (opened == null) {
+            return respond(head, 404, "", keepAlive); // changed since it was resolved
+        }
+        try (FileChannel file = opened) {
             long size = file.size();
             beginResponse(200, keepAlive, head.http11(), lastModified + "Content-Type: "
                     + StaticFiles.contentType(r.file()) + "\r\n", size);

@@ -249,4 +249,46 @@ class FileServerAbuseTest {
         }
         return n;
     }
+
+    @Test
+    void aDirectorySwappedForALinkDuringRequestsNeverServesAFileOutsideTheRoot(@TempDir Path outside) throws Exception {
+        Files.createDirectories(root.resolve("up/d"));
+        Files.writeString(root.resolve("up/d/shadow"), "decoy\n");
+        Files.writeString(outside.resolve("shadow"), "SECRET\n");
+        Files.createSymbolicLink(root.resolve("up/l"), outside);
+        FileServer s = start(HttpLimits.DEFAULTS);
+        // Whoever can write "up" exchanges the directory and the link as fast as it can
+        // (renameat2 RENAME_EXCHANGE, atomically), for 3 s.
+        String swap = "import ctypes, sys, time\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "a, b, end = sys.argv[1].encode(), sys.argv[2].encode(), time.time() + float(sys.argv[3])\n"
+                + "n = 0\n"
+                + "while time.time() < end:\n"
+                + "    if libc.renameat2(-100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())\n"
+                + "    n += 1\n"
+                + "print(n)\n";
+        Process swapper = new ProcessBuilder("python3", "-c", swap, root.resolve("up/d").toString(),
+                root.resolve("up/l").toString(), "3").redirectErrorStream(true).start();
+        int requests = 0;
+        int leaked = 0;
+        String swaps;
+        try {
+            while (swapper.isAlive()) {
+                var c = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + s.port() + "/up/d/shadow")
+                        .toURL().openConnection();
+                if (c.getResponseCode() == 200) {
+                    try (var in = c.getInputStream()) {
+                        leaked += new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).contains("SECRET") ? 1 : 0;
+                    }
+                }
+                requests++;
+            }
+            swaps = new String(swapper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            assertEquals(0, swapper.waitFor(), swaps);
+        } finally {
+            swapper.destroyForcibly().waitFor();
+        }
+        assertTrue(requests > 100 && Long.parseLong(swaps) > 1000, requests + " requests, " + swaps + " swaps");
+        assertEquals(0, leaked, "of " + requests + " requests during " + swaps + " swaps");
+    }
 }
