@@ -261,4 +261,43 @@ class PidfileTrustCliTest {
             return "";
         }
     }
+
+    @Test
+    void aDaemonThatMarksItsLockTransientIsStillFoundByStatusStartAndStop() throws Exception {
+        // O_NONBLOCK on the lock's descriptor is how a launcher marks its lock as not yet handed
+        // over; a daemon setting it on its own fd 4 (after the start, which clears it at hand-over)
+        // must not hide from status, start and stop.
+        Path p = dir.resolve("nb.pid");
+        leftovers.stop(p);
+        Cli.Result start = Cli.run("start", "--pidfile", p.toString(), "--", "perl", "-e",
+                "use Fcntl; sleep 2; open(my $fh, '<&=4') or die $!; fcntl($fh, F_SETFL, O_NONBLOCK) or die $!; sleep 300");
+        assertEquals(0, start.exitCode(), start.all());
+        long daemon = Processes.readPid(p).orElseThrow();
+        assertTrue(Processes.eventually(Duration.ofSeconds(10), () -> {
+            try {
+                String flags = Files.readString(Path.of("/proc/" + daemon + "/fdinfo/4")).lines()
+                        .filter(l -> l.startsWith("flags:")).findFirst().orElse("flags: 0").substring(6).trim();
+                return (Integer.parseInt(flags, 8) & 04000) != 0; // O_NONBLOCK
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }), () -> "the daemon marked its lock descriptor O_NONBLOCK: " + start.all() + " / " + fdinfo(daemon));
+        Cli.Result status = Cli.run("status", "--pidfile", p.toString());
+        assertEquals(0, status.exitCode(), status.all());
+        assertTrue(status.stdout().contains("running (pid " + daemon + ")"), status.all());
+        Cli.Result again = Cli.run("start", "--pidfile", p.toString(), "--", "sleep", "300");
+        assertEquals(0, again.exitCode(), again.all());
+        assertTrue(again.stdout().contains("already running (pid " + daemon + ")"), again.all());
+        Cli.Result stop = Cli.run("stop", "--pidfile", p.toString());
+        assertEquals(0, stop.exitCode(), stop.all());
+        assertTrue(Processes.waitGone(daemon, Duration.ofSeconds(5)));
+    }
+
+    private static String fdinfo(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/fdinfo/4"));
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
 }

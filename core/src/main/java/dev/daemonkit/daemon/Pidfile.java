@@ -91,7 +91,7 @@ public final class Pidfile implements AutoCloseable {
         }
         Path abs = dir.resolve(path.toAbsolutePath().getFileName());
         for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-            Pidfile p = tryAcquire(abs, transientLock, dir.othersCanChange());
+            Pidfile p = tryAcquire(abs, transientLock, dir.othersCanChange(), attempt == LOCK_ATTEMPTS - 1);
             if (p != null) {
                 return p;
             }
@@ -102,7 +102,8 @@ public final class Pidfile implements AutoCloseable {
     }
 
     /** One attempt; null when the file changed under us or a looker held the lock for a moment. */
-    private static Pidfile tryAcquire(Path abs, boolean transientLock, boolean confirm) throws IOException {
+    private static Pidfile tryAcquire(Path abs, boolean transientLock, boolean confirm, boolean lastAttempt)
+            throws IOException {
         Fd writer;
         try {
             writer = PosixFiles.open(abs, PosixFiles.O_RDWR | PosixFiles.O_CREAT | OPEN_FLAGS, 0644);
@@ -122,6 +123,9 @@ public final class Pidfile implements AutoCloseable {
             if (!PosixFiles.tryLockExclusive(lock)) {
                 FileLocks.Lock held = FileLocks.holders(st, List.of(), true);
                 List<Integer> daemons = held.holders().stream().filter(pid -> !isTransient(pid, st)).toList();
+                if (daemons.isEmpty() && lastAttempt) {
+                    daemons = stillTransient(held.holders(), st); // see stillTransient: not a start any more
+                }
                 if (!daemons.isEmpty() || !held.verifiable()) {
                     throw new AlreadyRunningException(abs, daemons.isEmpty() ? OptionalLong.empty()
                             : OptionalLong.of(oldest(daemons)));
@@ -339,6 +343,16 @@ public final class Pidfile implements AutoCloseable {
         var flags = FileLocks.holderFlags(pid, st);
         // No longer holding it counts as transient too: whoever looks again sees the truth.
         return flags.isEmpty() || (flags.getAsInt() & PosixFiles.O_NONBLOCK) != 0;
+    }
+
+    /**
+     * Holders that still look transient after a start would long have handed its lock over (2 s:
+     * a launcher does so right after its spawn): a daemon that set O_NONBLOCK on its own lock
+     * descriptor (fd 4) — which would otherwise hide it from status, stop and start. They are the
+     * holders all the same; those no longer holding the lock are left out.
+     */
+    static List<Integer> stillTransient(List<Integer> holders, FileStat st) {
+        return holders.stream().filter(pid -> FileLocks.holderFlags(pid, st).isPresent()).toList();
     }
 
     /**

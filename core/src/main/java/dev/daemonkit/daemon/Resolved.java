@@ -104,9 +104,12 @@ sealed interface Resolved {
                     if (r.lock().locked()) {
                         List<Integer> holders = r.lock().holders().stream()
                                 .filter(pid -> !Pidfile.isTransient(pid, r.file())).toList();
-                        if (holders.isEmpty() && !r.lock().holders().isEmpty() && attempt < 100) {
-                            Pidfile.sleep(20); // a start before its spawn, or a stop removing the file: wait it out
-                            continue;
+                        if (holders.isEmpty() && !r.lock().holders().isEmpty()) {
+                            if (attempt < 100) {
+                                Pidfile.sleep(20); // a start before its spawn, or a stop removing the file: wait it out
+                                continue;
+                            }
+                            holders = Pidfile.stillTransient(r.lock().holders(), r.file());
                         }
                         if (!holders.isEmpty()) {
                             int daemon = hint.isPresent() && holders.contains(hint.getAsInt()) ? hint.getAsInt()
