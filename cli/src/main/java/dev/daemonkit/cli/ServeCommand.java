@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,6 +143,10 @@ final class ServeCommand implements Command {
         if (a.get("pidfile").isPresent() && !SocketActivation.listeners().isEmpty()) {
             throw new UsageException("socket-activated (LISTEN_FDS): serve runs in the foreground; drop --pidfile");
         }
+        boolean preforked = "0".equals(System.getenv("DAEMONKIT_LISTEN_FD"));
+        if (a.get("pidfile").isPresent() && preforked) {
+            throw new UsageException("a prefork worker (DAEMONKIT_LISTEN_FD=0): serve runs in the foreground; drop --pidfile");
+        }
         Optional<Daemon> daemon = Optional.empty();
         if (a.get("pidfile").isPresent()) {
             DaemonOptions.Builder o = DaemonOptions.builder().name("daemonkit serve").pidfile(Path.of(a.get("pidfile").get()))
@@ -166,6 +171,15 @@ final class ServeCommand implements Command {
                             l.name(), l.port());
                     server[0] = FileServer.on(root, SocketActivation.channel(l), limits);
                     activatedPort = l.port(); // the channel may report a placeholder's port (ActivatedChannels)
+                } else if (preforked) {
+                    // A prefork worker: the master's listening socket is fd 0, shared by every worker.
+                    if (!(System.inheritedChannel() instanceof ServerSocketChannel listening)) {
+                        err.println("daemonkit serve: DAEMONKIT_LISTEN_FD=0, but fd 0 is not a listening TCP socket");
+                        return FAILED;
+                    }
+                    server[0] = FileServer.on(root, listening, limits);
+                    activatedPort = ((InetSocketAddress) listening.getLocalAddress()).getPort();
+                    LOG.info("prefork worker: serving on inherited fd 0 (port {}); --bind/--port not used", activatedPort);
                 } else {
                     server[0] = FileServer.bind(root, address, limits);
                 }
@@ -202,6 +216,10 @@ final class ServeCommand implements Command {
             daemon.get().onReload(reload);
         } else {
             JvmSignals.handle(List.of(Signal.SIGHUP), JvmSignals.WhenIgnored.LEAVE, s -> reload.run());
+            // In the foreground the log is stderr, nothing to reopen; but a supervisor forwards
+            // reopen-logs' USR1 to its programs, and it must not kill the server (its default action).
+            JvmSignals.handle(List.of(Signal.SIGUSR1), JvmSignals.WhenIgnored.LEAVE,
+                    s -> LOG.info("{}: logging to stderr, no log file to reopen", s));
         }
         fs.start();
         String url = "http://" + bind.getHostAddress() + ":" + (activatedPort >= 0 ? activatedPort : fs.port()) + "/";

@@ -241,6 +241,49 @@ class SuperviseCliTest {
     }
 
     @Test
+    void preforkWorksWithServeAsItsWorkerAndReopenLogsLeavesTheWorkersRunning() throws Exception {
+        int port = Processes.freeLoopbackPort();
+        Path www = Files.createDirectory(dir.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "prefork serves\n");
+        Path pidfile = dir.resolve("pf.pid");
+        leftovers.stop(pidfile);
+        List<String> argv = new ArrayList<>(List.of("prefork", "--workers", "2", "--listen", "127.0.0.1:" + port,
+                "--pidfile", pidfile.toString(), "--log", dir.resolve("pf.log").toString(), "--"));
+        argv.addAll(Cli.command("serve", "--root", www.toString())); // the README's example server, on fd 0
+        Cli.Result start = Cli.run(argv.toArray(String[]::new));
+        assertEquals(0, start.exitCode(), start.all());
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/"))
+                .timeout(Duration.ofSeconds(5)).build();
+        assertTrue(eventually(Duration.ofSeconds(30), () -> {
+            try {
+                return http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).body().equals("prefork serves\n");
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }), "served on the prefork port: " + Files.readString(dir.resolve("pf.log")));
+        String[] seen = {""};
+        assertTrue(eventually(Duration.ofSeconds(20), () -> { // RUNNING after --start-seconds
+            try {
+                seen[0] = Cli.run("ctl", "--pidfile", pidfile.toString(), "status").stdout();
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+            return seen[0].lines().filter(l -> l.contains("RUNNING")).count() == 2;
+        }), seen[0]);
+        String before = seen[0];
+        // reopen-logs signals the master, which forwards USR1 to the workers: serve must survive it.
+        Cli.Result reopen = Cli.run("reopen-logs", "--pidfile", pidfile.toString());
+        assertEquals(0, reopen.exitCode(), reopen.all());
+        Thread.sleep(500);
+        String after = Cli.run("ctl", "--pidfile", pidfile.toString(), "status").stdout();
+        assertEquals(before.lines().map(l -> l.replaceAll("for .*", "")).toList(),
+                after.lines().map(l -> l.replaceAll("for .*", "")).toList(), "the same workers, still running");
+        assertEquals(200, http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+    }
+
+    @Test
     void badInputIsRejectedWithExit2() throws Exception {
         assertEquals(2, Cli.run("supervise").exitCode());
         assertEquals(2, Cli.run("supervise", "--restart", "sometimes", "--", "true").exitCode());
