@@ -2,12 +2,14 @@ package dev.daemonkit.cli;
 
 import dev.daemonkit.posix.ByteStrings;
 import dev.daemonkit.supervise.ControlClient;
+import dev.daemonkit.supervise.ControlServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** {@code daemonkit ctl}: talk to a running supervisor through its control socket. */
@@ -49,6 +51,10 @@ final class CtlCommand implements Command {
             throw new UsageException("ctl needs a request: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
         }
         Path socket = SuperviseArgs.controlPath(a).orElseThrow(() -> new UsageException("ctl needs --control SOCK or --pidfile P"));
+        Optional<String> bad = ControlServer.usageError(String.join(" ", a.positional()));
+        if (bad.isPresent()) {
+            throw new UsageException(bad.get());
+        }
         String stranger = strangersSocket(socket);
         if (stranger != null) {
             err.println("daemonkit ctl: " + stranger);

@@ -46,7 +46,11 @@ final class StatusCommand implements Command {
         Args a = Args.parse(name(), argv, valued, Set.of(), 0);
         Path pidfile = Path.of(a.require("pidfile"));
         DaemonControl.Status s = DaemonControl.status(pidfile, IdentityArgs.parse(a));
-        (s.lsbCode() == 4 ? err : out).println(s.describe());
+        if (s.lsbCode() == 4) {
+            err.println("daemonkit status: " + s.describe()); // a diagnostic, prefixed as every command's are
+        } else {
+            out.println(s.describe());
+        }
         if (s.lsbCode() == 0) {
             // What a --notify program last said (STATUS=) before it became ready; display only.
             dev.daemonkit.daemon.StatusNote.read(pidfile).ifPresent(n -> out.println("status: " + n));

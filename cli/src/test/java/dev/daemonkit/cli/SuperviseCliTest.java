@@ -305,6 +305,16 @@ class SuperviseCliTest {
         assertTrue(badFlag.stderr().contains("--stop-timeout: needs a duration"), badFlag.all());
         assertEquals(2, Cli.run("prefork", "--workers", "2", "--listen", "nocolon", "--", "true").exitCode());
         assertEquals(2, Cli.run("ctl", "status").exitCode());
+        // A request of the wrong shape is bad usage, said before any supervisor is asked.
+        String sock = dir.resolve("none.sock").toString();
+        Cli.Result frob = Cli.run("ctl", "--control", sock, "frob");
+        assertEquals(2, frob.exitCode(), frob.all());
+        assertTrue(frob.stderr().contains("unknown request 'frob'"), frob.all());
+        Cli.Result bogus = Cli.run("ctl", "--control", sock, "signal", "BOGUS");
+        assertEquals(2, bogus.exitCode(), bogus.all());
+        assertTrue(bogus.stderr().contains("unknown signal: BOGUS"), bogus.all());
+        assertEquals(2, Cli.run("ctl", "--control", sock, "stop").exitCode(), "stop needs a name");
+        assertEquals(1, Cli.run("ctl", "--control", sock, "status").exitCode(), "well formed, nobody answers");
     }
 
     @Test

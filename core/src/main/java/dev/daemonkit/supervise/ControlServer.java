@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,15 +138,42 @@ public final class ControlServer implements AutoCloseable {
         });
     }
 
+    /**
+     * What is wrong with the request's shape (an unknown request, a missing name, an unknown
+     * signal), known without asking the supervisor: {@code ctl} says it as bad usage (exit 2)
+     * before connecting; empty when the request is well formed.
+     */
+    public static Optional<String> usageError(String request) {
+        String[] w = request.trim().split("\\s+");
+        return switch (w[0]) {
+            case "status", "reopen-logs", "shutdown" -> Optional.empty();
+            case "start", "stop", "restart" -> w.length == 2 ? Optional.empty()
+                    : Optional.of(w[0] + " needs a program name (or all)");
+            case "signal" -> {
+                if (w.length != 2 && w.length != 3) {
+                    yield Optional.of("signal needs a signal name, and optionally a program name");
+                }
+                try {
+                    Signal.parse(w[1]);
+                    yield Optional.empty();
+                } catch (IllegalArgumentException e) {
+                    yield Optional.of(e.getMessage());
+                }
+            }
+            default -> Optional.of("unknown request '" + w[0] + "' (status, start, stop, restart, signal, reopen-logs, shutdown)");
+        };
+    }
+
     String handle(String request) {
-        String[] w = request.split("\\s+");
+        Optional<String> bad = usageError(request);
+        if (bad.isPresent()) {
+            return "ERROR " + bad.get() + "\n";
+        }
+        String[] w = request.trim().split("\\s+");
         try {
             return switch (w[0]) {
                 case "status" -> "OK\n" + statusText(supervisor.status());
                 case "start", "stop", "restart" -> {
-                    if (w.length != 2) {
-                        yield "ERROR " + w[0] + " needs a program name (or all)\n";
-                    }
                     int n = switch (w[0]) {
                         case "start" -> supervisor.start(w[1]);
                         case "stop" -> supervisor.stop(w[1]);
@@ -154,9 +182,6 @@ public final class ControlServer implements AutoCloseable {
                     yield n == 0 ? "ERROR no such program: " + w[1] + "\n" : "OK\n" + statusText(supervisor.status());
                 }
                 case "signal" -> {
-                    if (w.length != 2 && w.length != 3) {
-                        yield "ERROR signal needs a signal name, and optionally a program name\n";
-                    }
                     Signal sig = Signal.parse(w[1]);
                     if (w.length == 2) {
                         supervisor.forward(sig);
@@ -173,7 +198,7 @@ public final class ControlServer implements AutoCloseable {
                     supervisor.shutdown();
                     yield "OK\n";
                 }
-                default -> "ERROR unknown request '" + w[0] + "' (status, start, stop, restart, signal, reopen-logs, shutdown)\n";
+                default -> throw new IllegalStateException("usageError let '" + w[0] + "' through");
             };
         } catch (IllegalArgumentException e) {
             return "ERROR " + e.getMessage() + "\n";
