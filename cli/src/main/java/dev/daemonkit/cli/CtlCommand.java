@@ -32,12 +32,12 @@ final class CtlCommand implements Command {
             requests: status | start NAME | stop NAME | restart NAME | signal SIG [NAME] | reopen-logs
                       | shutdown
             NAME is a program, a numprocs group (all its copies) or 'all'. The socket is the one
-            given to supervise/prefork with --control, or derived from their --pidfile (P with .sock).
+            given to supervise/prefork with --control, or derived from their --pidfile (x.pid: x.sock).
             The supervisor gives a client 5 s to send its request and serves 16 at once.
 
             options:
               --control SOCK       the control socket
-              --pidfile P          the supervisor's pidfile (the socket is P with .sock)
+              --pidfile P          the supervisor's pidfile (x.pid: socket x.sock)
               --timeout D          how long to wait for the reply (default 60s; a restart waits
                                    for the stop)
 

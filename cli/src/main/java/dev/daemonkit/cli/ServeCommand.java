@@ -58,8 +58,8 @@ final class ServeCommand implements Command {
               --bind ADDR            address to listen on (default 127.0.0.1)
               --pidfile P            daemonize (Daemon.daemonize()) and return once the port is
                                      bound; stop it with 'daemonkit stop --pidfile P'
-              --log FILE             the access log (default: /dev/null when detached, stderr in
-                                     the foreground)
+              --log FILE             the detached server's access log, with --pidfile (default
+                                     /dev/null); in the foreground it logs to stderr
               --user U, --group G    bind first (as root, e.g. port 80), then switch to that
                                      account for good
               --prevent-core         RLIMIT_CORE 0: no core dumps

@@ -39,7 +39,7 @@ final class SuperviseArgs {
             List.of("--remap-exit N", "report the program's exit status N as 0 (tini -e)"),
             List.of("--subreaper", "become a child subreaper: orphans of the program are re-parented to the"),
             List.of("", "supervisor and reaped (programs that double-fork; containers)"),
-            List.of("--pidfile P", "daemonize the supervisor itself (control socket P with .sock)"),
+            List.of("--pidfile P", "daemonize the supervisor itself (x.pid: control socket x.sock)"),
             List.of("--log FILE", "the supervisor's own log when daemonized"),
             List.of("--control SOCK", "control socket path (owner-only) for 'daemonkit ctl'"));
 
