@@ -171,6 +171,8 @@ class OpsCliTest {
         assertTrue(Files.readAllLines(Path.of("/proc/" + pid + "/limits")).stream()
                 .anyMatch(l -> l.matches("Max core file size\\s+0\\s+0\\s+bytes\\s*")), "--prevent-core");
         assertEquals(Integer.parseInt(uid), Files.getAttribute(log, "unix:uid"), "log handed to the user for reopening");
+        assertFalse(r.all().contains("not handed to uid"), "stdout and stderr share the log: handed over once, no warning: "
+                + r.all());
     }
 
     @Test

@@ -145,12 +145,13 @@ public final class LogFile {
         if (!st.isRegular()) {
             return; // /dev/null, a terminal, a FIFO: nothing to hand over
         }
+        if (st.uid() == uid && st.gid() == gid) {
+            return; // theirs already (stdout and stderr to one log: handed over once)
+        }
         if (st.links() != 1 || st.uid() != 0 && st.uid() != Posix.geteuid()) {
             LOG.warn("log {} not handed to uid {}: it has {} links and belongs to uid {}", name, uid, st.links(), st.uid());
             return;
         }
-        if (st.uid() != uid || st.gid() != gid) {
-            PosixFiles.fchown(fd, uid, gid);
-        }
+        PosixFiles.fchown(fd, uid, gid);
     }
 }
