@@ -171,4 +171,27 @@ class PathTrustCliTest {
         assertFalse(ps.stdout().contains("\u001b"), "no escape in ps's table");
         assertFalse(status.stdout().contains("\u001b"), status.all());
     }
+
+    @Test
+    void anotherUsersLockOnThePidfileIsNotTakenForARunningDaemon() throws Exception {
+        Path pidfile = dir.resolve("locked.pid");
+        Files.writeString(pidfile, "12345\n"); // root's stale pidfile, 0644 as daemonkit writes them
+        Files.setPosixFilePermissions(pidfile, PosixFilePermissions.fromString("rw-r--r--"));
+        leftovers.stop(pidfile);
+        Path held = att.resolve("held"); // where nobody can write
+        Process locker = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+                "flock", "-x", pidfile.toString(), "sh", "-c", "echo > " + held + "; exec sleep 60")
+                .redirectErrorStream(true).start();
+        try {
+            assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10), () -> Files.exists(held)), "nobody holds the lock");
+            Cli.Result start = Cli.run("start", "--pidfile", pidfile.toString(), "--", "sleep", "300");
+            assertEquals(1, start.exitCode(), start.all());
+            assertTrue(start.stderr().contains("which runs as uid 65534 - neither root, you nor --user"), start.all());
+            assertTrue(start.stderr().contains("nothing was started"), start.all());
+            assertEquals("12345\n", Files.readString(pidfile), "the pidfile was not touched");
+        } finally {
+            locker.descendants().forEach(ProcessHandle::destroyForcibly);
+            locker.destroyForcibly().waitFor();
+        }
+    }
 }

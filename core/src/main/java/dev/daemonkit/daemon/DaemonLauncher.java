@@ -8,6 +8,8 @@ import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.process.ActivationSockets;
 import dev.daemonkit.process.ChildProcess;
 import dev.daemonkit.process.ExecException;
+import dev.daemonkit.process.ProcessInfo;
+import dev.daemonkit.process.ProcessTable;
 import dev.daemonkit.process.Spawn;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -175,6 +177,9 @@ public final class DaemonLauncher {
                 pidfile = Pidfile.acquireToHandOver(o.pidfile());
             } catch (AlreadyRunningException e) {
                 Optional<Long> pid = e.pid().isPresent() ? Optional.of(e.pid().getAsLong()) : Optional.empty();
+                if (pid.isPresent()) {
+                    refuseAStrangersLock(o, pid.get().intValue());
+                }
                 return new Outcome.AlreadyRunning(pid);
             }
         }
@@ -232,6 +237,25 @@ public final class DaemonLauncher {
                 }
             }
         }
+    }
+
+    /**
+     * Whoever can read a pidfile can flock it: a lock held by a process of another user — neither
+     * root, the caller nor the --user this start would run the daemon as — is no daemon this start
+     * could have made, and "already running" (exit 0) would be a lie that stops the real daemon
+     * from starting. Refused (exit 1) with who holds it.
+     */
+    private static void refuseAStrangersLock(DaemonOptions o, int holder) throws IOException {
+        Optional<Integer> uid = ProcessTable.of(holder).map(ProcessInfo::uid);
+        if (uid.isEmpty() || uid.get() == 0 || uid.get() == Posix.geteuid()) {
+            return;
+        }
+        if (o.user() != null && uid.get() == Privileges.lookup(o.user(), o.group()).uid()) {
+            return;
+        }
+        throw PidfileException.refused(o.pidfile() + " is locked by pid " + holder + ", which runs as uid " + uid.get()
+                + " - neither root, you nor --user - so it is no daemon this start would have made; nothing was started"
+                + " (anyone who can read a pidfile can lock it: keep it in a directory other users cannot read)");
     }
 
     /**
