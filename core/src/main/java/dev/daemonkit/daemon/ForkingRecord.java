@@ -66,6 +66,9 @@ final class ForkingRecord {
      */
     static OptionalInt livePid(Path pidfile) {
         try {
+            if (SideFile.certainlyAbsent(pathFor(pidfile))) {
+                return OptionalInt.empty(); // the common case, asked without a downcall (quick commands)
+            }
             if (PathWalk.parentOf(pidfile).othersCanChange()) {
                 return OptionalInt.empty(); // a record there could be forged (see checkDirectory)
             }
