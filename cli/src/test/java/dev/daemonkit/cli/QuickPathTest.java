@@ -24,10 +24,12 @@ class QuickPathTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"status", "stop", "reload", "reopen-logs"})
+    @ValueSource(strings = {"status", "stop", "reload", "reopen-logs", "ctl"})
     void aMissingPidfileIsAnsweredWithoutTheFfmLinker(String command) throws Exception {
         Path classes = dir.resolve("classes.log");
-        List<String> cmd = Cli.command(command, "--pidfile", dir.resolve("none.pid").toString());
+        List<String> cmd = command.equals("ctl")
+                ? Cli.command("ctl", "--pidfile", dir.resolve("none.pid").toString(), "status") // its socket: none.sock
+                : Cli.command(command, "--pidfile", dir.resolve("none.pid").toString());
         cmd.add(1, "-Xlog:class+load=info:file=" + classes);
         Cli.Result r = Cli.exec(new ProcessBuilder(cmd), Duration.ofSeconds(60));
         assertEquals(command.equals("status") ? 3 : command.equals("stop") ? 0 : 1, r.exitCode(), r.all());
