@@ -4,7 +4,6 @@ import dev.daemonkit.cli.RequestHead.HttpError;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -174,11 +173,11 @@ final class HttpConnection implements Runnable {
         if (notModifiedSince(head.ifModifiedSince(), modified)) {
             return respond(head, 304, lastModified, keepAlive);
         }
-        FileChannel opened = StaticFiles.openResolved(r.file());
+        ConfirmedFile opened = ConfirmedFile.open(r.file());
         if (opened == null) {
             return respond(head, 404, "", keepAlive); // changed since it was resolved
         }
-        try (FileChannel file = opened) {
+        try (ConfirmedFile file = opened) {
             long size = file.size();
             beginResponse(200, keepAlive, head.http11(), lastModified + "Content-Type: "
                     + StaticFiles.contentType(r.file()) + "\r\n", size);

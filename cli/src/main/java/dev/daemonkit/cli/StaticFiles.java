@@ -1,18 +1,13 @@
 package dev.daemonkit.cli;
 
-import dev.daemonkit.posix.Fd;
-import dev.daemonkit.posix.PosixException;
-import dev.daemonkit.posix.PosixFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import java.util.Map;
@@ -116,30 +111,6 @@ final class StaticFiles {
             return a.isRegularFile() && Files.isReadable(real) ? new Resolution(200, real, a) : Resolution.of(404);
         } catch (IOException | InvalidPathException e) {
             return Resolution.of(404); // missing, unreadable, or a name the file system refuses
-        }
-    }
-
-    /**
-     * Opens a file {@link #resolve} found, confirmed to be that very file, or null (then 404). A
-     * directory on its way that someone can write could be swapped for a link to outside the root
-     * between the resolve and an open by path (a renameat2 exchange loop served root-only files to
-     * an attacker in 1 request of 5). The kernel names the file it opened in /proc/self/fd: it must
-     * be the resolved path and a regular file; the JDK channel then reads that open file.
-     */
-    static FileChannel openResolved(Path real) throws IOException {
-        Fd fd;
-        try {
-            fd = PosixFiles.open(real, PosixFiles.O_RDONLY | PosixFiles.O_NOFOLLOW | PosixFiles.O_NONBLOCK
-                    | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY, 0);
-        } catch (PosixException e) {
-            return null; // gone, or a link now
-        }
-        try (fd) {
-            Path self = Path.of("/proc/self/fd/" + fd.number());
-            if (!PosixFiles.fstat(fd).isRegular() || !Files.readSymbolicLink(self).equals(real)) {
-                return null;
-            }
-            return FileChannel.open(self, StandardOpenOption.READ);
         }
     }
 
