@@ -246,7 +246,9 @@ public final class DaemonLauncher {
      * from starting. Refused (exit 1) with who holds it.
      */
     private static void refuseAStrangersLock(DaemonOptions o, int holder) throws IOException {
-        Optional<Integer> uid = ProcessTable.of(holder).map(ProcessInfo::uid);
+        // Unknown (-1) when the holder exited between the lock query and reading its status: a
+        // start a racing stop just ended, not a stranger (PidfileTrustCliTest's race).
+        Optional<Integer> uid = ProcessTable.of(holder).map(ProcessInfo::uid).filter(u -> u >= 0);
         if (uid.isEmpty() || uid.get() == 0 || uid.get() == Posix.geteuid()) {
             return;
         }

@@ -15,7 +15,7 @@ import java.util.List;
  * @param state     one letter: R running, S sleeping, D disk sleep, Z zombie, T stopped,
  *                  t traced, X dead, I idle kernel thread
  * @param startTime when it started (boot time + starttime clock ticks)
- * @param uid       real user id
+ * @param uid       real user id; -1 when the process vanished before its status could be read
  * @param comm      the executable's short name (15 bytes at most)
  * @param cmdline   the arguments; empty for zombies and kernel threads
  */
