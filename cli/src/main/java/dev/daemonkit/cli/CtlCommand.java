@@ -93,8 +93,23 @@ final class CtlCommand implements Command {
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return owner == 0 || owner == me ? null
-                : socket + " belongs to uid " + owner + ", not to root or you: not a supervisor of yours, not talking to it";
+        if (owner != 0 && owner != me) {
+            return socket + " belongs to uid " + owner + ", not to root or you: not a supervisor of yours, not talking to it";
+        }
+        // The check and the connect are two lookups: in a directory another user can rename
+        // entries in, the socket could be exchanged for theirs in between.
+        try {
+            Path dir = socket.toAbsolutePath().getParent();
+            int dirOwner = (int) Files.getAttribute(dir, "unix:uid");
+            int mode = (int) Files.getAttribute(dir, "unix:mode");
+            if (dirOwner != 0 && dirOwner != me || (mode & 022) != 0 && (mode & 01000) == 0) {
+                return socket + ": its directory can be changed by another user (owner uid " + dirOwner
+                        + ", mode " + Integer.toOctalString(mode & 07777) + "), so the socket could be swapped: not talking to it";
+            }
+        } catch (IOException | RuntimeException e) {
+            return null; // the connect says what is wrong
+        }
+        return null;
     }
 
     /** Each line of a reply made safe for the terminal (program names and STATUS= come from programs). */

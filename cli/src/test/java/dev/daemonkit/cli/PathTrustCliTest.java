@@ -194,4 +194,70 @@ class PathTrustCliTest {
             locker.destroyForcibly().waitFor();
         }
     }
+
+    /** nobody turns its directory {@code name} (in att) into a link to root's etc, keeping the original aside. */
+    private void swapForALinkToEtc(String name) throws Exception {
+        asNobody("mv", att.resolve(name).toString(), att.resolve(name + ".real").toString());
+        asNobody("ln", "-s", etc.toString(), att.resolve(name).toString());
+    }
+
+    @Test
+    void aProgramLogDirectorySwappedForALinkIsNotRotatedIntoRootsFiles() throws Exception {
+        asNobody("mkdir", att.resolve("lg").toString());
+        Files.writeString(etc.resolve("prog.log.1"), "root's backup\n");
+        Files.setPosixFilePermissions(etc.resolve("prog.log.1"), PosixFilePermissions.fromString("rw-------"));
+        Path pidfile = dir.resolve("r.pid");
+        leftovers.stop(pidfile);
+        Path go = att.resolve("go");
+        Cli.Result sup = Cli.run("supervise", "--pidfile", pidfile.toString(), "--stdout-log",
+                att.resolve("lg/prog.log").toString(), "--log-max-bytes", "100", "--log-backups", "1", "--", "sh", "-c",
+                "while [ ! -e " + go + " ]; do sleep 0.1; done; printf '%0300d\\n' 0; exec sleep 300");
+        assertEquals(0, sup.exitCode(), sup.all());
+        Files.writeString(etc.resolve("prog.log"), "secret\n");
+        Files.setPosixFilePermissions(etc.resolve("prog.log"), PosixFilePermissions.fromString("rw-------"));
+        swapForALinkToEtc("lg");
+        asNobody("touch", go.toString()); // now the program writes past the limit: a rotation is due
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10),
+                () -> sizeOf(att.resolve("lg.real/prog.log")) > 300), "the output went to the open log");
+        Thread.sleep(300);
+        assertUntouched(etc.resolve("prog.log"), "secret\n");
+        assertUntouched(etc.resolve("prog.log.1"), "root's backup\n");
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+    }
+
+    @Test
+    void aControlSocketDirectorySwappedForALinkDoesNotMakeTheSupervisorDeleteRootsFile() throws Exception {
+        asNobody("mkdir", att.resolve("run").toString());
+        Path pidfile = dir.resolve("s.pid");
+        leftovers.stop(pidfile);
+        Cli.Result sup = Cli.run("supervise", "--pidfile", pidfile.toString(), "--control",
+                att.resolve("run/ctl.sock").toString(), "--", "sleep", "300");
+        assertEquals(0, sup.exitCode(), sup.all());
+        Files.writeString(etc.resolve("ctl.sock"), "root's file\n");
+        Files.setPosixFilePermissions(etc.resolve("ctl.sock"), PosixFilePermissions.fromString("rw-------"));
+        swapForALinkToEtc("run");
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+        assertUntouched(etc.resolve("ctl.sock"), "root's file\n");
+        // And ctl refuses a socket in a directory others can rename entries in (no sticky bit).
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        try (ServerSocketChannel root = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            root.bind(UnixDomainSocketAddress.of(open.resolve("x.sock"))); // root's, as a supervisor's would be
+            root.configureBlocking(false);
+            Cli.Result ctl = Cli.run("ctl", "--control", open.resolve("x.sock").toString(), "status");
+            assertEquals(1, ctl.exitCode(), ctl.all());
+            assertTrue(ctl.stderr().contains("its directory can be changed by another user"), ctl.all());
+            assertEquals(null, root.accept(), "no connection was made");
+        } finally {
+            Files.deleteIfExists(open.resolve("x.sock"));
+        }
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
 }

@@ -77,6 +77,10 @@ final class PathWalk {
                     for (String rest : todo) {
                         next = next.resolve(rest);
                     }
+                    // Missing now; whoever can create entries here - a sticky /tmp included - can
+                    // put a link in its place before the open: the opened file gets confirmed.
+                    FileStat here = PosixFiles.stat(cur);
+                    othersCanChange |= (here.uid() != 0 && here.uid() != me) || (here.mode() & 022) != 0;
                     return new Dir(next, othersCanChange);
                 }
                 throw e;

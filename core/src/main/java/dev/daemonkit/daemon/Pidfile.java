@@ -127,8 +127,10 @@ public final class Pidfile implements AutoCloseable {
                     daemons = stillTransient(held.holders(), st); // see stillTransient: not a start any more
                 }
                 if (!daemons.isEmpty() || !held.verifiable()) {
-                    throw new AlreadyRunningException(abs, daemons.isEmpty() ? OptionalLong.empty()
-                            : OptionalLong.of(oldest(daemons)));
+                    // Unverifiable (another user's descriptors): the pid /proc/locks names, so the
+                    // caller can still tell a stranger's lock from its daemon's.
+                    throw new AlreadyRunningException(abs, !daemons.isEmpty() ? OptionalLong.of(oldest(daemons))
+                            : held.lockerPid().isPresent() ? OptionalLong.of(held.lockerPid().getAsInt()) : OptionalLong.empty());
                 }
                 return close(writer, lock); // a looker or a start in progress: try again in a moment
             }

@@ -17,7 +17,8 @@ import java.util.Optional;
  * written whole to a new file and renamed over the old one, so a reader never sees half of it;
  * read only through a descriptor opened without following links, from a regular file owned by
  * root or the caller, and of bounded size — anything else reads as absent. Its directory is walked
- * as {@link PathWalk} does: a link another user planted on the way is never followed.
+ * as {@link PathWalk} does: a link another user planted on the way is never followed, and none is
+ * written or removed in a directory another user can change.
  */
 final class SideFile {
     private SideFile() {
@@ -31,7 +32,14 @@ final class SideFile {
 
     /** Replaces {@code file} by one holding {@code content} (0644, owned by this process's user). */
     static void replace(Path file, byte[] content) throws IOException {
-        file = PathWalk.parentOf(file).resolve(file.getFileName()); // no planted link on the way
+        PathWalk.Dir dir = PathWalk.parentOf(file); // no planted link on the way
+        if (dir.othersCanChange()) {
+            // Written by path, and another user could swap the directory for a link between the
+            // walk and the write: root's file with text a program chose would land elsewhere.
+            log().info("{} not written: another user can change {}", file, dir.path());
+            return;
+        }
+        file = dir.resolve(file.getFileName());
         Path tmp = file.resolveSibling(file.getFileName() + "." + Posix.getpid() + ".tmp");
         try (Fd fd = PosixFiles.open(tmp, PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_EXCL | PosixFiles.O_NOFOLLOW
                 | PosixFiles.O_CLOEXEC, 0644)) {
@@ -88,13 +96,22 @@ final class SideFile {
             return;
         }
         try {
-            PosixFiles.unlink(PathWalk.parentOf(file).resolve(file.getFileName()));
+            PathWalk.Dir dir = PathWalk.parentOf(file);
+            if (dir.othersCanChange()) {
+                return; // never written there (see replace); unlinking by path could hit another directory
+            }
+            PosixFiles.unlink(dir.resolve(file.getFileName()));
         } catch (PosixException e) {
             if (e.errno() != Errno.ENOENT) {
-                org.slf4j.LoggerFactory.getLogger(SideFile.class).warn("cannot remove {}: {}", file, e.getMessage());
+                log().warn("cannot remove {}: {}", file, e.getMessage());
             }
         } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(SideFile.class).warn("not removing {}: {}", file, e.getMessage());
+            log().warn("not removing {}: {}", file, e.getMessage());
         }
+    }
+
+    /** Looked up when needed: the quick commands ask certainlyAbsent and must not set up logging. */
+    private static org.slf4j.Logger log() {
+        return org.slf4j.LoggerFactory.getLogger(SideFile.class);
     }
 }

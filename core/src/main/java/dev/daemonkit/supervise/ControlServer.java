@@ -1,5 +1,7 @@
 package dev.daemonkit.supervise;
 
+import dev.daemonkit.daemon.CheckedPath;
+import dev.daemonkit.posix.FileStat;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.Signal;
@@ -32,6 +34,8 @@ public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
     private final Path path;
+    /** The socket file bind made. */
+    private FileStat bound;
     private final ServerSocketChannel server;
     private final Supervisor supervisor;
     private final Thread acceptor;
@@ -54,7 +58,9 @@ public final class ControlServer implements AutoCloseable {
      * @throws IOException when the path is in use by a live supervisor or cannot be created
      */
     public ControlServer(Path path, Supervisor supervisor) throws IOException {
-        this.path = path.toAbsolutePath();
+        // Walked one component at a time: no link another user planted on the way (root would
+        // bind, and later delete, in whatever directory it points at).
+        this.path = CheckedPath.of(path);
         this.supervisor = supervisor;
         if (Files.exists(this.path, LinkOption.NOFOLLOW_LINKS)) {
             // Only a stale socket is replaced: a symlink or a file at the path is someone's mistake
@@ -71,6 +77,7 @@ public final class ControlServer implements AutoCloseable {
         // Created 0600 by bind itself under umask 177: no window where others could connect, and
         // no chmod by path afterwards (which would follow a symlink swapped in meanwhile).
         PosixFiles.withUmask(0177, () -> server.bind(UnixDomainSocketAddress.of(this.path)));
+        bound = PosixFiles.lstat(this.path);
         acceptor = Thread.ofPlatform().daemon(true).name("control-socket").start(this::acceptLoop);
     }
 
@@ -235,7 +242,11 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        Files.deleteIfExists(path);
+        // Only our socket, and only while the path still leads to it (its directory may have
+        // been swapped for a link to another since: then the entry is left behind).
+        if (bound != null && CheckedPath.stillLeadsTo(path, bound).isPresent()) {
+            Files.deleteIfExists(path);
+        }
         acceptor.interrupt();
     }
 }

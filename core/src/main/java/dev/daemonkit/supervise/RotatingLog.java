@@ -1,15 +1,19 @@
 package dev.daemonkit.supervise;
 
+import dev.daemonkit.daemon.CheckedPath;
 import dev.daemonkit.daemon.LogFile;
 import dev.daemonkit.posix.Fd;
+import dev.daemonkit.posix.FileStat;
 import dev.daemonkit.posix.PosixFiles;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +30,8 @@ final class RotatingLog implements AutoCloseable {
     private final long maxBytes;
     private final int backups;
     private OutputStream out;
+    /** The file open now, for the check before a rotation renames it. */
+    private FileStat opened;
     private long size;
 
     RotatingLog(Path file, long maxBytes, int backups) throws IOException {
@@ -69,7 +75,8 @@ final class RotatingLog implements AutoCloseable {
      */
     private void open() throws IOException {
         try (Fd fd = LogFile.openAppend(file, false)) {
-            size = PosixFiles.fstat(fd).size();
+            opened = PosixFiles.fstat(fd);
+            size = opened.size();
             out = new FileOutputStream("/proc/self/fd/" + fd.number(), true);
         }
     }
@@ -111,17 +118,28 @@ final class RotatingLog implements AutoCloseable {
     }
 
     private void rotate() throws IOException {
+        // Renames and deletes by path: only where the path still leads to the file we have open,
+        // through no link another user planted (the program's user may own the log directory
+        // and swap it for a link to root's files between two writes).
+        Optional<Path> at = CheckedPath.stillLeadsTo(file, opened);
+        if (at.isEmpty()) {
+            LOG.warn("{}: not rotated: the path no longer leads to the open log (a directory on the way was"
+                    + " changed); appending to the open file", file);
+            size = 0; // not again for another maxBytes
+            return;
+        }
+        Path current = at.get();
         out.close();
         if (backups == 0) {
-            Files.deleteIfExists(file);
+            Files.deleteIfExists(current);
         } else {
-            Files.deleteIfExists(backup(backups));
+            Files.deleteIfExists(backup(current, backups));
             for (int i = backups - 1; i >= 1; i--) {
-                if (Files.exists(backup(i))) {
-                    Files.move(backup(i), backup(i + 1), StandardCopyOption.REPLACE_EXISTING);
+                if (Files.exists(backup(current, i), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(backup(current, i), backup(current, i + 1), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            Files.move(file, backup(1), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(current, backup(current, 1), StandardCopyOption.REPLACE_EXISTING);
         }
         open();
     }
@@ -132,8 +150,8 @@ final class RotatingLog implements AutoCloseable {
         open();
     }
 
-    private Path backup(int i) {
-        return file.resolveSibling(file.getFileName() + "." + i);
+    private static Path backup(Path log, int i) {
+        return log.resolveSibling(log.getFileName() + "." + i);
     }
 
     Path file() {
