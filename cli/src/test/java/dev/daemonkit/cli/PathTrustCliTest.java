@@ -253,6 +253,34 @@ class PathTrustCliTest {
         }
     }
 
+    @Test
+    void ctlReopenLogsSaysWhenALogCouldNotBeReopenedAndKeepsWritingTheOldOne() throws Exception {
+        asNobody("mkdir", att.resolve("lr").toString());
+        Path pidfile = dir.resolve("o.pid");
+        leftovers.stop(pidfile);
+        Path log = att.resolve("lr/p.log");
+        Cli.Result sup = Cli.run("supervise", "--pidfile", pidfile.toString(), "--stdout-log", log.toString(), "--",
+                "sh", "-c", "while :; do echo tick; sleep 0.1; done");
+        assertEquals(0, sup.exitCode(), sup.all());
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10), () -> sizeOf(log) > 0), "the program logs");
+        // logrotate's move, then nobody plants a link where the new log would be opened
+        asNobody("mv", log.toString(), att.resolve("lr/p.log.1").toString());
+        asNobody("ln", "-s", secret.toString(), log.toString());
+        Cli.Result reopen = Cli.run("ctl", "--pidfile", pidfile.toString(), "reopen-logs");
+        assertEquals(1, reopen.exitCode(), reopen.all());
+        assertTrue(reopen.stderr().contains("cannot reopen " + log), reopen.all());
+        long before = sizeOf(att.resolve("lr/p.log.1"));
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10),
+                () -> sizeOf(att.resolve("lr/p.log.1")) > before), "the output still goes to the log it went to");
+        assertUntouched(secret, "secret\n");
+        // once the link is gone, the same request reopens the log at its path
+        asNobody("rm", log.toString());
+        Cli.Result again = Cli.run("ctl", "--pidfile", pidfile.toString(), "reopen-logs");
+        assertEquals(0, again.exitCode(), again.all());
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10), () -> sizeOf(log) > 0), "a new log");
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+    }
+
     private static long sizeOf(Path p) {
         try {
             return Files.size(p);

@@ -198,8 +198,9 @@ public final class ControlServer implements AutoCloseable {
                     yield n == 0 ? "ERROR no such program: " + w[2] + "\n" : "OK\n";
                 }
                 case "reopen-logs" -> {
-                    supervisor.reopenLogs();
-                    yield "OK\n";
+                    List<String> failed = supervisor.reopenLogs();
+                    yield failed.isEmpty() ? "OK\n" : "ERROR cannot reopen " + String.join("; ", failed)
+                            + " (still written where they were)\n";
                 }
                 case "shutdown" -> {
                     supervisor.shutdown();

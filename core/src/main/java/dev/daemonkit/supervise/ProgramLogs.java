@@ -2,7 +2,9 @@ package dev.daemonkit.supervise;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,15 +33,22 @@ final class ProgramLogs implements AutoCloseable {
         return l;
     }
 
-    /** Reopens every file (after logrotate moved them). */
-    void reopen() {
+    /**
+     * Reopens every file (after logrotate moved them).
+     *
+     * @return one line per file that could not be reopened (it is still written where it was)
+     */
+    List<String> reopen() {
+        List<String> failed = new ArrayList<>();
         for (RotatingLog l : byFile.values()) {
             try {
                 l.reopen();
             } catch (IOException e) {
                 LOG.warn("cannot reopen {}: {}", l.file(), e.getMessage());
+                failed.add(l.file() + ": " + e.getMessage());
             }
         }
+        return failed;
     }
 
     @Override

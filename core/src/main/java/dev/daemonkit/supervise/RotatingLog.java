@@ -75,9 +75,10 @@ final class RotatingLog implements AutoCloseable {
      */
     private void open() throws IOException {
         try (Fd fd = LogFile.openAppend(file, false)) {
-            opened = PosixFiles.fstat(fd);
-            size = opened.size();
+            FileStat st = PosixFiles.fstat(fd);
             out = new FileOutputStream("/proc/self/fd/" + fd.number(), true);
+            opened = st; // only once the stream is there: a failed open leaves the old one in use
+            size = st.size();
         }
     }
 
@@ -144,10 +145,15 @@ final class RotatingLog implements AutoCloseable {
         open();
     }
 
-    /** Reopens the file (after logrotate moved it away). */
+    /**
+     * Reopens the file (after logrotate moved it away). The new file is opened before the old one
+     * is closed: when the reopen is refused (a planted link) the program's output keeps going to
+     * the file it went to, not to a closed stream.
+     */
     synchronized void reopen() throws IOException {
-        out.close();
+        OutputStream old = out;
         open();
+        old.close();
     }
 
     private static Path backup(Path log, int i) {

@@ -309,9 +309,14 @@ public final class Supervisor implements AutoCloseable {
         return "pid " + s.pid() + " " + s.outcome();
     }
 
-    /** Reopens every log file (after logrotate moved them). */
-    public void reopenLogs() {
-        logs.reopen();
+    /**
+     * Reopens every log file (after logrotate moved them).
+     *
+     * @return one line ("FILE: reason") per log that could not be reopened and is still written
+     *         to the file it was; empty when all were reopened
+     */
+    public List<String> reopenLogs() {
+        return logs.reopen();
     }
 
     /**
