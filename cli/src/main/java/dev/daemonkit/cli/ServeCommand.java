@@ -48,7 +48,8 @@ final class ServeCommand implements Command {
                                    [--request-timeout 10s] [--idle-timeout 5s]
 
             Serves the regular files under DIR over HTTP/1.1 (GET and HEAD, keep-alive; no directory
-            listings; traversal, encoded traversal and symlinks leading out of DIR get 404/400).
+            listings; traversal, encoded traversal and symlinks leading out of DIR get 404/400;
+            hidden names such as .git/ and .env get 404, .well-known/ is served).
             Limits: request-target 8192 bytes (else 414), 64 path segments (else 400), request head
             16384 bytes and 100 header fields (else 431).
 

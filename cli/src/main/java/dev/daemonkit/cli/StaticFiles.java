@@ -18,7 +18,11 @@ import java.util.Optional;
  * that decides what may be read. The path is percent-decoded once, checked segment by segment,
  * joined into one relative path, resolved once with symlinks followed ({@code toRealPath}) and
  * compared with the real root: {@code ../}, encoded and double-encoded traversal, absolute paths,
- * NUL bytes, backslashes and symlinks leading out all end in 404 or 400. No directory listings.
+ * NUL bytes, backslashes and symlinks leading out all end in 404 or 400. No directory listings,
+ * and no hidden files: a name starting with '.' in the request or in the file's real path
+ * ({@code .git/config}, {@code .env}, {@code .htpasswd}) is 404, as express.static and serve do by
+ * default — the README's first command serves a git checkout. {@code .well-known} (RFC 8615:
+ * ACME challenges, security.txt) is the exception.
  * The work per request is linear in the (capped) target length: the old server resolved the
  * path once per segment, and a 300 KB path cost seconds and gigabytes.
  */
@@ -92,7 +96,7 @@ final class StaticFiles {
             if (segment.isEmpty() || segment.equals(".")) {
                 continue;
             }
-            if (segment.equals("..")) {
+            if (segment.equals("..") || hidden(segment)) {
                 return Resolution.of(404);
             }
             relative.append(relative.isEmpty() ? "" : "/").append(segment);
@@ -100,8 +104,8 @@ final class StaticFiles {
         Path root = this.root;
         try {
             Path real = root.resolve(relative.toString()).toRealPath(); // once: where the bytes really are
-            if (!real.startsWith(root)) {
-                return Resolution.of(404);
+            if (!real.startsWith(root) || hiddenOnTheWay(root.relativize(real))) {
+                return Resolution.of(404); // outside, or reached through a link into .git and the like
             }
             BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
             if (a.isDirectory()) {
@@ -112,6 +116,20 @@ final class StaticFiles {
         } catch (IOException | InvalidPathException e) {
             return Resolution.of(404); // missing, unreadable, or a name the file system refuses
         }
+    }
+
+    /** A dot file or directory, which is not served; {@code .well-known} is. */
+    private static boolean hidden(String name) {
+        return name.startsWith(".") && !name.equals(".well-known");
+    }
+
+    private static boolean hiddenOnTheWay(Path relative) {
+        for (Path name : relative) {
+            if (hidden(name.toString())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Decodes %XX once (no '+' rule: this is a path, not a form); empty when malformed or not UTF-8. */

@@ -45,6 +45,12 @@ class FileServerTest {
         Files.createSymbolicLink(root.resolve("escape"), base.resolve("secret.txt"));
         Files.createSymbolicLink(root.resolve("escape-dir"), base);
         Files.createSymbolicLink(root.resolve("inside"), root.resolve("hello.txt"));
+        Files.createDirectories(root.resolve(".git"));
+        Files.writeString(root.resolve(".git/config"), SECRET);
+        Files.writeString(root.resolve(".env"), SECRET);
+        Files.createSymbolicLink(root.resolve("git-config"), root.resolve(".git/config"));
+        Files.createDirectories(root.resolve(".well-known"));
+        Files.writeString(root.resolve(".well-known/security.txt"), "Contact: mailto:security@example.org\n");
         server = FileServer.bind(root, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), HttpLimits.DEFAULTS);
         server.start();
     }
@@ -78,7 +84,8 @@ class FileServerTest {
     @ValueSource(strings = {"/../secret.txt", "/../../../../etc/passwd", "/sub/../../secret.txt", "/%2e%2e/secret.txt",
         "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/%252e%252e/secret.txt", "/%252e%252e%252fsecret.txt",
         "/..%5csecret.txt", "/%c0%ae%c0%ae/secret.txt", "//etc/passwd", "/escape", "/escape-dir/secret.txt",
-        "/hello.txt%00.html", "/%00", "/etc/passwd", "/sub/", "/empty-dir", "/nope.txt", "/%zz"})
+        "/hello.txt%00.html", "/%00", "/etc/passwd", "/sub/", "/empty-dir", "/nope.txt", "/%zz",
+        "/.git/config", "/.env", "/%2egit/config", "/sub/../.env", "/git-config", "/./.env"})
     void traversalAndForbiddenPathsNeverLeakFiles(String path) throws IOException {
         String response = raw("GET", path);
         int code = status(response);
@@ -107,6 +114,9 @@ class FileServerTest {
         HttpResponse<String> link = client.send(HttpRequest.newBuilder(uri.resolve("/inside")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals("hello\n", link.body(), "a symlink that stays inside the root is fine");
+        HttpResponse<String> wellKnown = client.send(HttpRequest.newBuilder(uri.resolve("/.well-known/security.txt"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, wellKnown.statusCode(), "RFC 8615's .well-known is the one dot directory served");
     }
 
     @Test
