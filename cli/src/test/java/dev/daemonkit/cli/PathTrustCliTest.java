@@ -217,12 +217,84 @@ class PathTrustCliTest {
         Files.setPosixFilePermissions(etc.resolve("prog.log"), PosixFilePermissions.fromString("rw-------"));
         swapForALinkToEtc("lg");
         asNobody("touch", go.toString()); // now the program writes past the limit: a rotation is due
+        // Rotated inside the directory it was opened in (held open), where the output then goes on:
+        // the path itself now leads through nobody's link and is not opened again.
         assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10),
-                () -> sizeOf(att.resolve("lg.real/prog.log")) > 300), "the output went to the open log");
+                () -> sizeOf(att.resolve("lg.real/prog.log.1")) > 300), "the output went to the log's own directory");
         Thread.sleep(300);
         assertUntouched(etc.resolve("prog.log"), "secret\n");
         assertUntouched(etc.resolve("prog.log.1"), "root's backup\n");
         assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+    }
+
+    @Test
+    void aProgramLogDirectorySwappedBackAndForthDuringRotationsNeverTouchesRootsFiles() throws Exception {
+        asNobody("mkdir", att.resolve("sw").toString());
+        asNobody("ln", "-s", etc.toString(), att.resolve("swl").toString());
+        for (String name : List.of("prog.log", "prog.log.1", "prog.log.2")) {
+            Files.writeString(etc.resolve(name), "secret\n");
+            Files.setPosixFilePermissions(etc.resolve(name), PosixFilePermissions.fromString("rw-------"));
+        }
+        List<String> before = list(etc);
+        Path pidfile = dir.resolve("w.pid");
+        leftovers.stop(pidfile);
+        Path supLog = dir.resolve("w-supervisor.log");
+        Cli.Result sup = Cli.run("supervise", "--pidfile", pidfile.toString(), "--log", supLog.toString(), "--stdout-log",
+                att.resolve("sw/prog.log").toString(), "--log-max-bytes", "400", "--log-backups", "2", "--", "sh", "-c",
+                "while :; do echo 0123456789012345678901234567890123456789; done");
+        assertEquals(0, sup.exitCode(), sup.all());
+        String program = programPid(pidfile);
+        // nobody exchanges its directory and its link to root's etc as fast as it can, for 3 s,
+        // while the program's output makes the supervisor rotate every 400 bytes.
+        String swap = "import ctypes, sys, time\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "a, b, end = sys.argv[1].encode(), sys.argv[2].encode(), time.time() + 3\n"
+                + "n = 0\n"
+                + "while time.time() < end:\n"
+                + "    if libc.renameat2(-100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())\n"
+                + "    n += 1\n"
+                + "print(n)\n";
+        Process swapper = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+                "/usr/bin/python3", "-c", swap, att.resolve("sw").toString(), att.resolve("swl").toString())
+                .redirectErrorStream(true).start();
+        String swaps;
+        try {
+            swaps = new String(swapper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            assertEquals(0, swapper.waitFor(), swaps);
+        } finally {
+            swapper.destroyForcibly().waitFor();
+        }
+        // A refused open after a rotation leaves the output going to the rotated file: the pump
+        // never dies, so the program never gets EPIPE and is never restarted.
+        assertEquals(program, programPid(pidfile), () -> "the same program runs on; " + read(supLog));
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+        assertTrue(Long.parseLong(swaps) > 1000, swaps + " swaps");
+        assertEquals(before, list(etc), "nothing renamed into or out of root's directory");
+        for (String name : List.of("prog.log", "prog.log.1", "prog.log.2")) {
+            assertUntouched(etc.resolve(name), "secret\n");
+        }
+    }
+
+    /** "pid N" of the only program, from {@code ctl status}; what it says otherwise. */
+    private static String programPid(Path pidfile) throws Exception {
+        Cli.Result st = Cli.run("ctl", "--pidfile", pidfile.toString(), "status");
+        assertEquals(0, st.exitCode(), st.all());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:RUNNING|STARTING) +(pid \\d+)").matcher(st.stdout());
+        return m.find() ? m.group(1) : st.stdout();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static List<String> list(Path d) throws java.io.IOException {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Test

@@ -44,6 +44,9 @@ public final class PosixFiles {
     public static final int O_NOFOLLOW = Abi.O_NOFOLLOW;
     public static final int O_NOCTTY = Abi.O_NOCTTY;
     public static final int O_NONBLOCK = Abi.O_NONBLOCK;
+    public static final int O_DIRECTORY = Abi.O_DIRECTORY;
+    /** A handle on a place in the file system, not for reading (open(2)); its /proc/self/fd link can be walked through. */
+    public static final int O_PATH = Abi.O_PATH;
 
     /** Both ends of a pipe, each owned. */
     public record Pipe(Fd readEnd, Fd writeEnd) implements AutoCloseable {

@@ -1,6 +1,6 @@
 package dev.daemonkit.supervise;
 
-import dev.daemonkit.daemon.CheckedPath;
+import dev.daemonkit.daemon.HeldDirectory;
 import dev.daemonkit.posix.FileStat;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixFiles;
@@ -33,9 +33,12 @@ import org.slf4j.LoggerFactory;
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
+    /** The physical path, for messages; the socket itself is reached through {@link #dir}. */
     private final Path path;
+    private final HeldDirectory dir;
+    private final String name;
     /** The socket file bind made. */
-    private FileStat bound;
+    private final FileStat bound;
     private final ServerSocketChannel server;
     private final Supervisor supervisor;
     private final Thread acceptor;
@@ -58,26 +61,46 @@ public final class ControlServer implements AutoCloseable {
      * @throws IOException when the path is in use by a live supervisor or cannot be created
      */
     public ControlServer(Path path, Supervisor supervisor) throws IOException {
-        // Walked one component at a time: no link another user planted on the way (root would
-        // bind, and later delete, in whatever directory it points at).
-        this.path = CheckedPath.of(path);
+        // Its directory held open after a walk that refuses a link another user planted: the
+        // socket is replaced, bound and finally removed in that very directory, never in one the
+        // path leads to after a swap (root would delete or bind in whatever it points at).
+        this.dir = HeldDirectory.parentOf(path);
+        this.name = path.toAbsolutePath().getFileName().toString();
+        this.path = dir.path().resolve(name);
         this.supervisor = supervisor;
-        if (Files.exists(this.path, LinkOption.NOFOLLOW_LINKS)) {
-            // Only a stale socket is replaced: a symlink or a file at the path is someone's mistake
-            // or a trap (in a directory another user can write), never deleted or followed.
-            if (((int) Files.getAttribute(this.path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & S_IFMT) != S_IFSOCK) {
-                throw new IOException("control socket " + this.path + " exists and is not a socket: refusing to replace it");
+        ServerSocketChannel ch = null;
+        FileStat made;
+        try {
+            Path here = dir.entry(name);
+            if (Files.exists(here, LinkOption.NOFOLLOW_LINKS)) {
+                // Only a stale socket is replaced: a symlink or a file at the path is someone's
+                // mistake or a trap (in a directory another user can write), never deleted or followed.
+                FileStat stale = PosixFiles.lstat(here);
+                if ((stale.mode() & S_IFMT) != S_IFSOCK) {
+                    throw new IOException("control socket " + this.path + " exists and is not a socket: refusing to replace it");
+                }
+                if (ControlClient.isAlive(here)) {
+                    throw new IOException("control socket " + this.path + " is in use by a running supervisor");
+                }
+                if (dir.entryIfStill(name, stale).isPresent()) {
+                    Files.delete(here);
+                }
             }
-            if (ControlClient.isAlive(this.path)) {
-                throw new IOException("control socket " + this.path + " is in use by a running supervisor");
+            ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            ServerSocketChannel binding = ch;
+            // Created 0600 by bind itself under umask 177: no window where others could connect, and
+            // no chmod by path afterwards (which would follow a symlink swapped in meanwhile).
+            PosixFiles.withUmask(0177, () -> binding.bind(UnixDomainSocketAddress.of(here)));
+            made = PosixFiles.lstat(here);
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                ch.close();
             }
-            Files.delete(this.path);
+            dir.close();
+            throw e;
         }
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        // Created 0600 by bind itself under umask 177: no window where others could connect, and
-        // no chmod by path afterwards (which would follow a symlink swapped in meanwhile).
-        PosixFiles.withUmask(0177, () -> server.bind(UnixDomainSocketAddress.of(this.path)));
-        bound = PosixFiles.lstat(this.path);
+        server = ch;
+        bound = made;
         acceptor = Thread.ofPlatform().daemon(true).name("control-socket").start(this::acceptLoop);
     }
 
@@ -243,11 +266,16 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        // Only our socket, and only while the path still leads to it (its directory may have
-        // been swapped for a link to another since: then the entry is left behind).
-        if (bound != null && CheckedPath.stillLeadsTo(path, bound).isPresent()) {
-            Files.deleteIfExists(path);
+        try {
+            // Only our socket, in the directory it was bound in (another file put at its name
+            // since is left alone).
+            Optional<Path> ours = dir.entryIfStill(name, bound);
+            if (ours.isPresent()) {
+                Files.deleteIfExists(ours.get());
+            }
+        } finally {
+            dir.close();
+            acceptor.interrupt();
         }
-        acceptor.interrupt();
     }
 }

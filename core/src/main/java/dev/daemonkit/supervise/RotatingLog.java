@@ -1,6 +1,6 @@
 package dev.daemonkit.supervise;
 
-import dev.daemonkit.daemon.CheckedPath;
+import dev.daemonkit.daemon.HeldDirectory;
 import dev.daemonkit.daemon.LogFile;
 import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.FileStat;
@@ -29,13 +29,21 @@ final class RotatingLog implements AutoCloseable {
     private final Path file;
     private final long maxBytes;
     private final int backups;
+    /** The file's name in {@link #dir}. */
+    private final String name;
     private OutputStream out;
+    /** The directory the open file was opened in, held open: rotations rename there. */
+    private HeldDirectory dir;
     /** The file open now, for the check before a rotation renames it. */
     private FileStat opened;
     private long size;
+    /** When a refused rotation was last logged (System.nanoTime), to say it once a minute at most. */
+    private long refusalLoggedAt;
+    private boolean refusalLogged;
 
     RotatingLog(Path file, long maxBytes, int backups) throws IOException {
         this.file = file.toAbsolutePath();
+        this.name = this.file.getFileName().toString();
         this.maxBytes = maxBytes;
         this.backups = backups;
         open();
@@ -74,12 +82,27 @@ final class RotatingLog implements AutoCloseable {
      * than a downcall per chunk (300 MB: 1.4 s against 4.7 s).
      */
     private void open() throws IOException {
+        OutputStream next;
+        FileStat st;
+        HeldDirectory where;
         try (Fd fd = LogFile.openAppend(file, false)) {
-            FileStat st = PosixFiles.fstat(fd);
-            out = new FileOutputStream("/proc/self/fd/" + fd.number(), true);
-            opened = st; // only once the stream is there: a failed open leaves the old one in use
-            size = st.size();
+            st = PosixFiles.fstat(fd);
+            where = HeldDirectory.parentOf(file); // where rotations will rename
+            try {
+                next = new FileOutputStream("/proc/self/fd/" + fd.number(), true);
+            } catch (IOException | RuntimeException e) {
+                where.close();
+                throw e;
+            }
         }
+        // Only now is the old file given up: a failed open leaves the program writing where it was.
+        OutputStream old = out;
+        HeldDirectory oldDir = dir;
+        out = next;
+        dir = where;
+        opened = st;
+        size = st.size();
+        closeQuietly(old, oldDir);
     }
 
     /**
@@ -119,30 +142,36 @@ final class RotatingLog implements AutoCloseable {
     }
 
     private void rotate() throws IOException {
-        // Renames and deletes by path: only where the path still leads to the file we have open,
-        // through no link another user planted (the program's user may own the log directory
-        // and swap it for a link to root's files between two writes).
-        Optional<Path> at = CheckedPath.stillLeadsTo(file, opened);
-        if (at.isEmpty()) {
-            LOG.warn("{}: not rotated: the path no longer leads to the open log (a directory on the way was"
-                    + " changed); appending to the open file", file);
-            size = 0; // not again for another maxBytes
-            return;
-        }
-        Path current = at.get();
-        out.close();
-        if (backups == 0) {
-            Files.deleteIfExists(current);
-        } else {
-            Files.deleteIfExists(backup(current, backups));
-            for (int i = backups - 1; i >= 1; i--) {
-                if (Files.exists(backup(current, i), LinkOption.NOFOLLOW_LINKS)) {
-                    Files.move(backup(current, i), backup(current, i + 1), StandardCopyOption.REPLACE_EXISTING);
+        // Renamed and deleted by name in the directory held since the open, and only while the
+        // name there is still the file we have open: the program's user may own a directory on
+        // the way and swap it for a link to root's files at any moment (see HeldDirectory).
+        Optional<Path> current = dir.entryIfStill(name, opened);
+        if (current.isPresent()) {
+            if (backups == 0) {
+                Files.deleteIfExists(current.get());
+            } else {
+                Files.deleteIfExists(dir.entry(backup(backups)));
+                for (int i = backups - 1; i >= 1; i--) {
+                    if (Files.exists(dir.entry(backup(i)), LinkOption.NOFOLLOW_LINKS)) {
+                        Files.move(dir.entry(backup(i)), dir.entry(backup(i + 1)), StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
+                Files.move(current.get(), dir.entry(backup(1)), StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.move(current, backup(current, 1), StandardCopyOption.REPLACE_EXISTING);
+        } // else the name is another file now (moved by logrotate, or replaced): nothing renamed, reopened below
+        try {
+            open();
+        } catch (IOException e) {
+            // Once a minute at most: someone swapping a directory makes this happen at every rotation.
+            if (!refusalLogged || System.nanoTime() - refusalLoggedAt > 60_000_000_000L) {
+                LOG.warn("{}: {} a new file cannot be opened ({}); appending to the file open until a reopen",
+                        file, current.isPresent() ? "rotated, but" : "not rotated (it is no longer the open file), and",
+                        e.getMessage());
+                refusalLogged = true;
+                refusalLoggedAt = System.nanoTime();
+            }
+            size = 0; // try again after another maxBytes
         }
-        open();
     }
 
     /**
@@ -151,13 +180,25 @@ final class RotatingLog implements AutoCloseable {
      * the file it went to, not to a closed stream.
      */
     synchronized void reopen() throws IOException {
-        OutputStream old = out;
         open();
-        old.close();
     }
 
-    private static Path backup(Path log, int i) {
-        return log.resolveSibling(log.getFileName() + "." + i);
+    /** The name of backup {@code i}: {@code prog.log.i}. */
+    private String backup(int i) {
+        return name + "." + i;
+    }
+
+    private void closeQuietly(OutputStream stream, HeldDirectory held) {
+        if (held != null) {
+            held.close();
+        }
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (IOException e) {
+                LOG.debug("{}: closing the previous file: {}", file, e.getMessage());
+            }
+        }
     }
 
     Path file() {
@@ -166,6 +207,7 @@ final class RotatingLog implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        dir.close();
         out.close();
     }
 }

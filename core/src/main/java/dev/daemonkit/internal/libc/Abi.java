@@ -163,6 +163,7 @@ public final class Abi {
     public static final int O_CLOEXEC = 02000000;
     public static final int O_DIRECTORY = ARCH == Arch.AARCH64 ? 040000 : 0200000;
     public static final int O_NOFOLLOW = ARCH == Arch.AARCH64 ? 0100000 : 0400000;
+    public static final int O_PATH = 010000000;
 
     // posix_spawnattr_setflags
     public static final short POSIX_SPAWN_RESETIDS = 0x01;
