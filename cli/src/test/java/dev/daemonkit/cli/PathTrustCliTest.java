@@ -123,7 +123,7 @@ class PathTrustCliTest {
         Cli.Result start = Cli.run("start", "--forking", "--pidfile", pidfile.toString(), "--", "sh", "-c",
                 ": > " + marker);
         assertEquals(2, start.exitCode(), start.all());
-        assertTrue(start.stderr().contains("another user can change " + att), start.all());
+        assertTrue(start.stderr().contains("another user can add files to " + att), start.all());
         assertFalse(Files.exists(marker), "nothing was started");
         // A record of root's naming root's process, as a renamed log or status note would be.
         long victim = leftovers.sleeper();
@@ -136,6 +136,45 @@ class PathTrustCliTest {
         Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
         assertTrue(stop.exitCode() != 0, stop.all());
         assertTrue(Processes.alive(victim), "root's process was not signalled");
+    }
+
+    /**
+     * A sticky world-writable directory (/tmp): others cannot rename root's files there, but they
+     * can move in a file of root's from a directory of their own — the log root made for a program
+     * whose text the program chose — under the record's name (attacker re-test helper-12: root's
+     * stop then killed the process that text named).
+     */
+    @Test
+    void aForkingRecordMovedIntoAStickyDirectoryIsNotBelievedAndNoneIsWrittenThere() throws Exception {
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setAttribute(tmp, "unix:mode", 01777);
+        Path marker = dir.resolve("ran-sticky");
+        Cli.Result start = Cli.run("start", "--forking", "--pidfile", tmp.resolve("fk.pid").toString(), "--", "sh", "-c",
+                ": > " + marker);
+        assertEquals(2, start.exitCode(), start.all());
+        assertTrue(start.stderr().contains("another user can add files to " + tmp), start.all());
+        assertFalse(Files.exists(marker), "nothing was started");
+        long victim = leftovers.sleeper();
+        long startMillis = ProcessTable.of((int) victim).orElseThrow().startTime().toEpochMilli();
+        String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+        Path log = att.resolve("out.log"); // root's, in nobody's directory, with the program's text
+        Files.writeString(log, "pid=" + victim + " start=" + startMillis + " boot=" + boot + "\n");
+        Path pidfile = tmp.resolve("web.pid");
+        asNobody("mv", log.toString(), tmp.resolve("web.pid.daemonkit").toString());
+        asNobody("sh", "-c", "echo " + victim + " > " + pidfile);
+        try {
+            Cli.Result status = Cli.run("status", "--pidfile", pidfile.toString());
+            assertFalse(status.stdout().contains("identity recorded by daemonkit"), status.all());
+            Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
+            assertTrue(stop.exitCode() != 0, stop.all());
+            Cli.Result reload = Cli.run("reload", "--pidfile", pidfile.toString());
+            assertTrue(reload.exitCode() != 0, reload.all());
+            assertTrue(Processes.alive(victim), "root's process was not signalled");
+        } finally {
+            Files.deleteIfExists(tmp.resolve("web.pid.daemonkit"));
+            Files.deleteIfExists(pidfile);
+        }
     }
 
     @Test

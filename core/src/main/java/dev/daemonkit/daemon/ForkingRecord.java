@@ -14,7 +14,7 @@ import java.util.OptionalInt;
  * pidfile (nginx, redis with daemonize yes): no daemonkit process holds a lock for it, so the
  * launcher, having verified the pid was its own descendant, records the daemon's identity next to
  * the pidfile — {@code P.daemonkit}, owned by the launcher's user, in a directory no other user can
- * change — as pid, start time and boot.
+ * add files to — as pid, start time and boot.
  * A pid together with its start time in one boot names one process forever, so status, stop and
  * reload find the daemon from this record without trusting the pidfile's text (which the daemon,
  * perhaps running as another user, may rewrite).
@@ -42,10 +42,10 @@ final class ForkingRecord {
         } catch (IOException e) {
             throw PidfileException.notAPidfile(e.getMessage());
         }
-        if (dir.othersCanChange()) {
+        if (dir.othersCanAddFiles()) {
             throw PidfileException.notAPidfile("--forking keeps the daemon's identity in " + pathFor(pidfile).getFileName()
-                    + " beside the pidfile, and another user can change " + dir.path() + " (not owned by root or you,"
-                    + " or group/other-writable without the sticky bit), so it could forge that record: give the"
+                    + " beside the pidfile, and another user can add files to " + dir.path() + " (not owned by root or"
+                    + " you, or group/other-writable - sticky /tmp included), so it could forge that record: give the"
                     + " program a pidfile in a directory only root or you can write, e.g. /run/NAME.pid");
         }
     }
@@ -69,7 +69,7 @@ final class ForkingRecord {
             if (SideFile.certainlyAbsent(pathFor(pidfile))) {
                 return OptionalInt.empty(); // the common case, asked without a downcall (quick commands)
             }
-            if (PathWalk.parentOf(pidfile).othersCanChange()) {
+            if (PathWalk.parentOf(pidfile).othersCanAddFiles()) {
                 return OptionalInt.empty(); // a record there could be forged (see checkDirectory)
             }
             Optional<byte[]> content = SideFile.read(pathFor(pidfile), 256);

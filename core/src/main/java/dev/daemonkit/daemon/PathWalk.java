@@ -29,8 +29,12 @@ import java.util.Deque;
 final class PathWalk {
     private static final int MAX_LINKS = 40;
 
-    /** The physical directory, and whether another user could change the way to it. */
-    record Dir(Path path, boolean othersCanChange) {
+    /**
+     * The physical directory; whether another user could change the way to it; and whether another
+     * user could put a file into it (it is group/other-writable — a sticky /tmp too, where others
+     * cannot rename root's files but can move their own in — or not root's or the caller's).
+     */
+    record Dir(Path path, boolean othersCanChange, boolean othersCanAddFiles) {
         /** {@code name} in this directory. */
         Path resolve(Path name) {
             return path.resolve(name);
@@ -57,6 +61,7 @@ final class PathWalk {
         pushFront(todo, dir.toAbsolutePath());
         Path cur = Path.of("/");
         boolean othersCanChange = false;
+        boolean othersCanAdd = false; // into the directory reached last
         int links = 0;
         int me = Posix.geteuid();
         while (!todo.isEmpty()) {
@@ -81,7 +86,7 @@ final class PathWalk {
                     // put a link in its place before the open: the opened file gets confirmed.
                     FileStat here = PosixFiles.stat(cur);
                     othersCanChange |= (here.uid() != 0 && here.uid() != me) || (here.mode() & 022) != 0;
-                    return new Dir(next, othersCanChange);
+                    return new Dir(next, othersCanChange, othersCanChange);
                 }
                 throw e;
             }
@@ -106,9 +111,10 @@ final class PathWalk {
                 throw new IOException(next + " is " + st.type().description() + ", not a directory");
             }
             othersCanChange |= (st.uid() != 0 && st.uid() != me) || ((st.mode() & 022) != 0 && (st.mode() & 01000) == 0);
+            othersCanAdd = (st.uid() != 0 && st.uid() != me) || (st.mode() & 022) != 0;
             cur = next;
         }
-        return new Dir(cur, othersCanChange);
+        return new Dir(cur, othersCanChange, othersCanChange || othersCanAdd);
     }
 
     /**

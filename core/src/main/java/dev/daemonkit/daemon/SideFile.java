@@ -18,7 +18,7 @@ import java.util.Optional;
  * read only through a descriptor opened without following links, from a regular file owned by
  * root or the caller, and of bounded size — anything else reads as absent. Its directory is walked
  * as {@link PathWalk} does: a link another user planted on the way is never followed, and none is
- * written or removed in a directory another user can change.
+ * written, read or removed in a directory another user can add files to (a sticky /tmp included).
  */
 final class SideFile {
     private SideFile() {
@@ -33,10 +33,11 @@ final class SideFile {
     /** Replaces {@code file} by one holding {@code content} (0644, owned by this process's user). */
     static void replace(Path file, byte[] content) throws IOException {
         PathWalk.Dir dir = PathWalk.parentOf(file); // no planted link on the way
-        if (dir.othersCanChange()) {
-            // Written by path, and another user could swap the directory for a link between the
-            // walk and the write: root's file with text a program chose would land elsewhere.
-            log().info("{} not written: another user can change {}", file, dir.path());
+        if (dir.othersCanAddFiles()) {
+            // Another user could swap the directory for a link between the walk and the write
+            // (root's file with text a program chose would land elsewhere), or move a file of
+            // root's whose text they chose (a program's log) to this name: not kept there at all.
+            log().info("{} not written: another user can add files to {}", file, dir.path());
             return;
         }
         file = dir.resolve(file.getFileName());
@@ -55,7 +56,11 @@ final class SideFile {
             return Optional.empty();
         }
         try {
-            file = PathWalk.parentOf(file).resolve(file.getFileName());
+            PathWalk.Dir dir = PathWalk.parentOf(file);
+            if (dir.othersCanAddFiles()) {
+                return Optional.empty(); // never written there (see replace): whatever is there is someone else's
+            }
+            file = dir.resolve(file.getFileName());
         } catch (IOException e) {
             return Optional.empty(); // behind a link someone else planted: not ours to read
         }
@@ -97,7 +102,7 @@ final class SideFile {
         }
         try {
             PathWalk.Dir dir = PathWalk.parentOf(file);
-            if (dir.othersCanChange()) {
+            if (dir.othersCanAddFiles()) {
                 return; // never written there (see replace); unlinking by path could hit another directory
             }
             PosixFiles.unlink(dir.resolve(file.getFileName()));
