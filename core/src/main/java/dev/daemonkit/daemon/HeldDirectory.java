@@ -61,6 +61,20 @@ public final class HeldDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens {@code file} inside its directory, held for the moment: where a directory on the way
+     * could be swapped for a link, a file created by O_CREAT is created in the directory that was
+     * walked, not in the link's target (a check after the open would come too late for that).
+     *
+     * @throws PosixException from open(2), for the caller to explain (ELOOP, ENXIO...)
+     * @throws IOException    when the directory itself is refused (see {@link #parentOf})
+     */
+    static Fd open(Path file, int flags, int mode) throws IOException {
+        try (HeldDirectory dir = parentOf(file)) {
+            return PosixFiles.open(dir.entry(file.toAbsolutePath().getFileName().toString()), flags, mode);
+        }
+    }
+
     /** {@code name} in the held directory, as a path that leads there whatever became of {@link #path()}. */
     public Path entry(String name) {
         if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {

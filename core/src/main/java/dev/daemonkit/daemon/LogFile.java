@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  *     rule, made stricter): /dev/stdout or an administrator's own link, never one planted by
  *     another user, not even in that user's own directory;</li>
  * <li>the directories on the way are walked one by one ({@link PathWalk}): a symlink there is
- *     followed only under the rule above, and a regular file opened in a directory another user
- *     could change is confirmed through /proc/self/fd to be the one that was checked;</li>
+ *     followed only under the rule above, and a file in a directory another user could change
+ *     is opened (and created) inside that directory held open ({@link HeldDirectory});</li>
  * <li>the opened file must be a regular file, a FIFO, a character device or a socket — and
  *     ownership is only ever changed through the opened descriptor ({@link #handOver}), of a
  *     regular file with a single link that root or the caller owns.</li>
@@ -52,9 +52,12 @@ public final class LogFile {
         if (!follow) {
             flags |= PosixFiles.O_NOFOLLOW;
         }
+        // Where another user could swap a directory on the way, not followed: created, if at all,
+        // inside the directory walked (held open), never in whatever a swapped-in link leads to.
+        boolean held = dir.othersCanChange() && !follow;
         Fd fd;
         try {
-            fd = PosixFiles.open(abs, flags, 0644);
+            fd = held ? HeldDirectory.open(abs, flags, 0644) : PosixFiles.open(abs, flags, 0644);
         } catch (PosixException e) {
             throw switch (e.errno()) {
                 case ELOOP -> new IOException("log " + abs + " is a symbolic link " + (forAnotherUser
@@ -70,9 +73,6 @@ public final class LogFile {
             switch (st.type()) {
                 case REGULAR, FIFO, CHARACTER_DEVICE, SOCKET -> { }
                 default -> throw new IOException("log " + abs + " is " + st.type().description());
-            }
-            if (dir.othersCanChange() && !follow && st.isRegular()) {
-                PathWalk.confirm(fd, abs, "log");
             }
             // O_NONBLOCK only kept a FIFO without reader from hanging the open; writes should block.
             PosixFiles.setNonBlocking(fd, false);

@@ -106,7 +106,9 @@ public final class Pidfile implements AutoCloseable {
             throws IOException {
         Fd writer;
         try {
-            writer = PosixFiles.open(abs, PosixFiles.O_RDWR | PosixFiles.O_CREAT | OPEN_FLAGS, 0644);
+            int flags = PosixFiles.O_RDWR | PosixFiles.O_CREAT | OPEN_FLAGS;
+            // Where a directory on the way could be swapped: created inside the directory walked.
+            writer = confirm ? HeldDirectory.open(abs, flags, 0644) : PosixFiles.open(abs, flags, 0644);
         } catch (PosixException e) {
             throw openError(abs, e);
         }
