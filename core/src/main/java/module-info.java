@@ -9,6 +9,7 @@
 module dev.daemonkit {
     requires org.slf4j;
     requires jdk.unsupported;
+    requires jdk.net; // SO_PEERCRED: whom ctl is talking to
 
     exports dev.daemonkit.posix;
     exports dev.daemonkit.process;

@@ -65,6 +65,9 @@ final class CtlCommand implements Command {
         try {
             reply = ControlClient.request(socket, String.join(" ", a.positional()),
                     a.duration("timeout", ControlClient.DEFAULT_TIMEOUT));
+        } catch (ControlClient.StrangerException e) {
+            err.println("daemonkit ctl: " + e.getMessage());
+            return FAILED;
         } catch (IOException e) {
             err.println("daemonkit ctl: no supervisor answers on " + socket + " (" + e.getMessage() + ")");
             return FAILED;

@@ -193,6 +193,48 @@ class PathTrustCliTest {
         }
     }
 
+    /**
+     * The socket file can look right (root's, in root's 0755 directory) and still be answered by
+     * another user's process — one that bound it at the path while no supervisor was there (attacker
+     * re-test helper-12: a bind/unlink loop won 9 of 40 tries). ctl asks the kernel who accepted
+     * (SO_PEERCRED) and sends nothing to a stranger.
+     */
+    @Test
+    void ctlSendsNothingToAProcessOfAnotherUserWhateverTheSocketFileLooksLike() throws Exception {
+        Path run = Files.createDirectory(dir.resolve("run-peer"));
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path sock = run.resolve("s.sock");
+        String server = "import socket, sys\n"
+                + "s = socket.socket(socket.AF_UNIX)\n"
+                + "s.bind(sys.argv[1]); s.listen(1)\n"
+                + "print('ready', flush=True)\n"
+                + "s.settimeout(30); c, _ = s.accept(); c.settimeout(5)\n"
+                + "got = b''\n"
+                + "try:\n"
+                + "    while True:\n"
+                + "        b = c.recv(4096)\n"
+                + "        if not b: break\n"
+                + "        got += b\n"
+                + "except OSError: pass\n"
+                + "print(len(got), flush=True)\n";
+        Process stranger = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+                "/usr/bin/python3", "-c", server, sock.toString()).redirectErrorStream(true).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(stranger.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals("ready", out.readLine());
+            // Now the file passes every check made before connecting: root's, in root's 0755 directory.
+            Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setAttribute(sock, "unix:uid", 0);
+            Cli.Result ctl = Cli.run("ctl", "--control", sock.toString(), "status");
+            assertEquals(1, ctl.exitCode(), ctl.all());
+            assertTrue(ctl.stderr().contains("runs as nobody, neither root nor you: the request was not sent"), ctl.all());
+            assertEquals("0", out.readLine(), "the stranger received no request");
+        } finally {
+            stranger.destroyForcibly().waitFor();
+            Files.deleteIfExists(sock);
+        }
+    }
+
     @Test
     void aDaemonsCommandLineCannotPutEscapesOnRootsTerminal() throws Exception {
         Path pidfile = dir.resolve("esc.pid");

@@ -6,8 +6,12 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
+import jdk.net.ExtendedSocketOptions;
 
 /** Sends one request to a supervisor's {@link ControlServer} and returns its reply. */
 public final class ControlClient {
@@ -53,6 +57,7 @@ public final class ControlClient {
                 Deadline d = Deadline.closing(ch, timeout)) {
             try {
                 ch.connect(UnixDomainSocketAddress.of(socket));
+                refuseAStranger(ch, socket);
                 Channels.newOutputStream(ch).write((request + "\n").getBytes(StandardCharsets.UTF_8));
                 ch.shutdownOutput();
                 return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
@@ -62,6 +67,37 @@ public final class ControlClient {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * The process that accepted must run as root or as the caller, the only users whose supervisor
+     * a request is meant for: checking the socket file's owner before connecting is not enough,
+     * since another user who can write its directory can bind their own socket at that path
+     * between the check and the connect (when the supervisor is not running). SO_PEERCRED names
+     * the user of the process that bound the socket actually reached.
+     */
+    private static void refuseAStranger(SocketChannel ch, Path socket) throws IOException {
+        UserPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+        UserPrincipal me = Files.getOwner(Path.of("/proc/self")); // our effective uid
+        if (peer.equals(me)) {
+            return;
+        }
+        // "0" is looked up as a name first, then taken as uid 0 whatever root is called here.
+        UserPrincipal root = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
+        if (!peer.equals(root)) {
+            throw new StrangerException("the process answering on " + socket + " runs as " + peer.getName()
+                    + ", neither root nor you: the request was not sent (another user's socket at that path would"
+                    + " read it and answer what it likes)");
+        }
+    }
+
+    /** The socket reached belongs to a process of another user: nothing was sent. */
+    public static final class StrangerException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StrangerException(String message) {
+            super(message);
         }
     }
 
