@@ -276,6 +276,42 @@ class PathTrustCliTest {
         }
     }
 
+    /**
+     * The same seen by a caller who is not root ({@code daemon}): it cannot look at nobody's
+     * descriptors, only at the pid /proc/locks names as the locker — and nobody made that one exit
+     * while a child it passed the lock to holds on (attacker re-test helper-12: start answered
+     * "already running" with the dead pid, exit 0, and nothing was started).
+     */
+    @Test
+    void aLockPassedOnByAnExitedStrangerIsNotTakenForARunningDaemonByANonRootCaller() throws Exception {
+        Path mine = Files.createDirectory(dir.resolve("daemons"));
+        int daemonUid = Integer.parseInt(new String(new ProcessBuilder("id", "-u", "daemon").start().getInputStream()
+                .readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim());
+        Files.setAttribute(mine, "unix:uid", daemonUid);
+        Path pidfile = mine.resolve("x.pid");
+        Files.writeString(pidfile, "12345\n"); // daemon's stale pidfile: its daemon was killed
+        Files.setAttribute(pidfile, "unix:uid", daemonUid);
+        Files.setPosixFilePermissions(pidfile, PosixFilePermissions.fromString("rw-r--r--"));
+        Path held = att.resolve("held2");
+        Process locker = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+                "flock", "-x", pidfile.toString(), "sh", "-c", "echo > " + held + "; exec sleep 60")
+                .redirectErrorStream(true).start();
+        List<ProcessHandle> children = new java.util.ArrayList<>();
+        try {
+            assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10), () -> Files.exists(held)), "nobody holds the lock");
+            children.addAll(locker.descendants().toList());
+            locker.destroyForcibly().waitFor(); // the locker exits; its child keeps the lock
+            Cli.Result start = Cli.runAs("daemon", "start", "--pidfile", pidfile.toString(), "--", "sleep", "300");
+            assertEquals(1, start.exitCode(), start.all());
+            assertTrue(start.stderr().contains("is locked by a process you cannot see"), start.all());
+            assertTrue(start.stderr().contains("nothing was started"), start.all());
+            assertEquals("12345\n", Files.readString(pidfile), "the pidfile was not touched");
+        } finally {
+            children.forEach(ProcessHandle::destroyForcibly);
+            locker.destroyForcibly().waitFor();
+        }
+    }
+
     /** nobody turns its directory {@code name} (in att) into a link to root's etc, keeping the original aside. */
     private void swapForALinkToEtc(String name) throws Exception {
         asNobody("mv", att.resolve(name).toString(), att.resolve(name + ".real").toString());

@@ -136,6 +136,9 @@ public final class DaemonLauncher {
         }
     }
 
+    /** Looks at the lock again this often when the holder it named has just exited. */
+    private static final int HOLDER_GONE_RETRIES = 20;
+
     /**
      * Starts {@code command} as a daemon and waits until it is up.
      *
@@ -172,15 +175,22 @@ public final class DaemonLauncher {
             throw new IllegalArgumentException("a watchdog needs a process that keeps watching: use supervise");
         }
         Pidfile pidfile = null;
-        if (o.pidfile() != null) {
+        for (int attempt = 1; o.pidfile() != null && pidfile == null; attempt++) {
             try {
                 pidfile = Pidfile.acquireToHandOver(o.pidfile());
             } catch (AlreadyRunningException e) {
-                Optional<Long> pid = e.pid().isPresent() ? Optional.of(e.pid().getAsLong()) : Optional.empty();
-                if (pid.isPresent()) {
-                    refuseAStrangersLock(o, pid.get().intValue());
+                if (e.pid().isEmpty()) {
+                    return new Outcome.AlreadyRunning(Optional.empty());
                 }
-                return new Outcome.AlreadyRunning(pid);
+                int holder = (int) e.pid().getAsLong();
+                // Unknown (-1) once the process has exited, between the lock query and now.
+                Optional<Integer> uid = ProcessTable.of(holder).map(ProcessInfo::uid).filter(u -> u >= 0);
+                if (uid.isEmpty() && e.holderSeen() && attempt < HOLDER_GONE_RETRIES) {
+                    Thread.sleep(50); // the holder just exited (a start a racing stop ended): look again
+                    continue;
+                }
+                refuseAStrangersLock(o, holder, uid, e.holderSeen());
+                return new Outcome.AlreadyRunning(Optional.of((long) holder));
             }
         }
         boolean started = false;
@@ -243,13 +253,23 @@ public final class DaemonLauncher {
      * Whoever can read a pidfile can flock it: a lock held by a process of another user — neither
      * root, the caller nor the --user this start would run the daemon as — is no daemon this start
      * could have made, and "already running" (exit 0) would be a lie that stops the real daemon
-     * from starting. Refused (exit 1) with who holds it.
+     * from starting. Refused (exit 1) with who holds it. A caller who cannot see the holders (not
+     * root, another user's descriptors) only learns the pid that took the lock; when that one has
+     * exited, a child it passed the descriptor to holds on, unseen — no daemon of the caller's
+     * would be invisible to it, so that is refused too.
      */
-    private static void refuseAStrangersLock(DaemonOptions o, int holder) throws IOException {
-        // Unknown (-1) when the holder exited between the lock query and reading its status: a
-        // start a racing stop just ended, not a stranger (PidfileTrustCliTest's race).
-        Optional<Integer> uid = ProcessTable.of(holder).map(ProcessInfo::uid).filter(u -> u >= 0);
-        if (uid.isEmpty() || uid.get() == 0 || uid.get() == Posix.geteuid()) {
+    private static void refuseAStrangersLock(DaemonOptions o, int holder, Optional<Integer> uid, boolean holderSeen)
+            throws IOException {
+        if (uid.isEmpty()) {
+            if (holderSeen) {
+                return; // seen holding it and gone since, again and again: report what was seen
+            }
+            throw PidfileException.refused(o.pidfile() + " is locked by a process you cannot see (pid " + holder
+                    + ", which took the lock, has exited; a process it passed the lock to holds it) - not a daemon"
+                    + " you started; nothing was started (anyone who can read a pidfile can lock it: keep it in a"
+                    + " directory other users cannot read)");
+        }
+        if (uid.get() == 0 || uid.get() == Posix.geteuid()) {
             return;
         }
         if (o.user() != null && uid.get() == Privileges.lookup(o.user(), o.group()).uid()) {

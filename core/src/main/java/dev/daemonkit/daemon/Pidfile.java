@@ -132,7 +132,8 @@ public final class Pidfile implements AutoCloseable {
                     // Unverifiable (another user's descriptors): the pid /proc/locks names, so the
                     // caller can still tell a stranger's lock from its daemon's.
                     throw new AlreadyRunningException(abs, !daemons.isEmpty() ? OptionalLong.of(oldest(daemons))
-                            : held.lockerPid().isPresent() ? OptionalLong.of(held.lockerPid().getAsInt()) : OptionalLong.empty());
+                            : held.lockerPid().isPresent() ? OptionalLong.of(held.lockerPid().getAsInt()) : OptionalLong.empty(),
+                            !daemons.isEmpty());
                 }
                 return close(writer, lock); // a looker or a start in progress: try again in a moment
             }
