@@ -6,6 +6,7 @@ import dev.daemonkit.posix.Signal;
 import dev.daemonkit.supervise.ProgramOption;
 import dev.daemonkit.supervise.ProgramOptions;
 import dev.daemonkit.supervise.ProgramSpec;
+import dev.daemonkit.supervise.ProgramState;
 import dev.daemonkit.supervise.Supervisor;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -140,6 +141,17 @@ final class SuperviseArgs {
     }
 
     /**
+     * Programs without a --directory run where supervise was started, as they would in the
+     * foreground — not in "/", where a daemonized supervisor goes: {@code -- ./daemonkit serve
+     * --root .} detached must serve the same directory, not the whole file system. The JVM's
+     * user.dir stays the launch directory after the daemon's chdir.
+     */
+    private static List<ProgramSpec> inLaunchDirectory(List<ProgramSpec> specs) {
+        Path launch = Path.of("").toAbsolutePath();
+        return specs.stream().map(s -> s.directory() != null ? s : s.toBuilder().directory(launch).build()).toList();
+    }
+
+    /**
      * Daemonizes if asked, runs the supervisor until it is done, handles signals, returns the
      * exit status.
      */
@@ -171,7 +183,7 @@ final class SuperviseArgs {
         Supervisor sup;
         int count;
         try {
-            List<ProgramSpec> specs = programs.get();
+            List<ProgramSpec> specs = inLaunchDirectory(programs.get());
             count = specs.size();
             Supervisor.Builder builder = Supervisor.builder().programs(specs).mode(mode).subreaper(a.flag("subreaper"))
                     .controlSocket(control.orElse(null));
@@ -186,7 +198,52 @@ final class SuperviseArgs {
         }
         try (sup) {
             Optional<Daemon> d = daemon;
-            return sup.runUntilDone(() -> d.ifPresent(x -> x.ready("supervising " + count + " program(s)")));
+            Supervisor s = sup;
+            int status = sup.runUntilDone(() -> d.ifPresent(x -> readyOnceStarted(s, x, count)));
+            // Done before it was ready (its one program went FATAL): the launcher says why (a no-op once ready).
+            d.ifPresent(x -> fatal(s.status()).ifPresent(x::failed));
+            return status;
         }
+    }
+
+    /**
+     * A daemonized supervisor is ready once every program is RUNNING (past its --start-seconds, or
+     * ready by --notify) or has ended; one that went FATAL meanwhile fails the start (the launcher
+     * exits 1 naming it, and the supervisor shuts down), as {@code start} fails a program that dies
+     * at once — not "started" followed by a crash loop nobody sees but in the log. A program still
+     * starting after {@link #READY_WAIT} does not hold the launcher past its timeout: ready then.
+     */
+    private static void readyOnceStarted(Supervisor sup, Daemon daemon, int count) {
+        Thread.ofPlatform().daemon(true).name("readiness").start(() -> {
+            long deadline = System.nanoTime() + READY_WAIT.toNanos();
+            while (true) {
+                List<Supervisor.ProcessStatus> now = sup.status();
+                Optional<String> fatal = fatal(now);
+                if (fatal.isPresent()) {
+                    daemon.failed(fatal.get());
+                    sup.shutdown();
+                    return;
+                }
+                boolean settled = now.stream().allMatch(p -> p.state() == ProgramState.RUNNING || p.state().isFinal());
+                if (settled || System.nanoTime() > deadline) {
+                    daemon.ready("supervising " + count + " program(s)");
+                    return;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /** How long a daemonized supervisor's start waits for its programs (the launcher waits 10 s). */
+    private static final java.time.Duration READY_WAIT = java.time.Duration.ofSeconds(8);
+
+    /** "program NAME entered FATAL: reason" for the first FATAL program. */
+    private static Optional<String> fatal(List<Supervisor.ProcessStatus> status) {
+        return status.stream().filter(p -> p.state() == ProgramState.FATAL).findFirst()
+                .map(p -> "program " + p.name() + " entered FATAL: " + p.lastReason());
     }
 }

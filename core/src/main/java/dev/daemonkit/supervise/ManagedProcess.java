@@ -39,6 +39,8 @@ final class ManagedProcess {
 
     private ProgramState state = ProgramState.STOPPED;
     private long generation;
+    /** The signal the stop under way sends (see {@link #stop(Signal)}). */
+    private Signal stopWith;
     private ChildProcess child;
     private TrackedDaemon tracked;
     /** Set while the pidfile of a program that daemonized itself is awaited (STARTING or STOPPING). */
@@ -326,10 +328,21 @@ final class ManagedProcess {
         serviceFailure = reason;
         LOG.warn("{}: {}; sending {}", name, reason, spec.stopSignal());
         cancelTimer();
-        stopSignalThenKill(g, () -> child != null);
+        stopSignalThenKill(g, spec.stopSignal(), () -> child != null);
     }
 
+    /** Stops it with its stop signal (ctl stop, ctl shutdown). */
     void stop() {
+        stop(null);
+    }
+
+    /**
+     * Stops it because the supervisor received {@code cause} (null: asked to): with the signal its
+     * --map-signal maps {@code cause} to, else its stop signal — {@code --map-signal TERM:QUIT}
+     * makes a {@code kill -TERM} of the supervisor reach the program as QUIT, as dumb-init -r does.
+     */
+    void stop(Signal cause) {
+        stopWith = cause == null ? spec.stopSignal() : spec.signalMap().getOrDefault(cause, spec.stopSignal());
         if (pidfileSearch != null) {
             // Nothing to signal until the pidfile names the daemon; track() stops it then.
             if (state != ProgramState.STOPPING) {
@@ -340,7 +353,7 @@ final class ManagedProcess {
         switch (state) {
             case STARTING, RUNNING -> {
                 cancelTimer();
-                become(Transition.STOP_REQUESTED, "sending " + spec.stopSignal());
+                become(Transition.STOP_REQUESTED, "sending " + stopWith);
                 sendStop(generation);
             }
             case BACKOFF -> {
@@ -357,15 +370,14 @@ final class ManagedProcess {
 
     /** Sends the stop signal, and SIGKILL after the stop timeout if this run is still there. */
     private void sendStop(long g) {
-        stopSignalThenKill(g, () -> state == ProgramState.STOPPING);
+        stopSignalThenKill(g, stopWith, () -> state == ProgramState.STOPPING);
     }
 
-    private void stopSignalThenKill(long g, java.util.function.BooleanSupplier stillDue) {
-        send(spec.stopSignal());
+    private void stopSignalThenKill(long g, Signal signal, java.util.function.BooleanSupplier stillDue) {
+        send(signal);
         timer = sup.schedule(spec.stopTimeout(), () -> {
             if (generation == g && stillDue.getAsBoolean()) {
-                LOG.warn("{}: still running {} ms after {}; sending SIGKILL", name, spec.stopTimeout().toMillis(),
-                        spec.stopSignal());
+                LOG.warn("{}: still running {} ms after {}; sending SIGKILL", name, spec.stopTimeout().toMillis(), signal);
                 send(Signal.SIGKILL);
             }
         });

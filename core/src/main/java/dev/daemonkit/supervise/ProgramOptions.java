@@ -63,7 +63,7 @@ public final class ProgramOptions {
             ProgramOption.of("env", ENVIRONMENT, (b, m) -> m.forEach(b::env), ProgramSpec::environment,
                     "extra environment, e.g. A=1 or A=1,B=\"x, y\"", "environment"),
             ProgramOption.of("directory", DIRECTORY, ProgramSpec.Builder::directory, ProgramSpec::directory,
-                    "its working directory"),
+                    "its working directory (default: the one supervise started in, detached too)"),
             ProgramOption.of("stdout-log", FILE, ProgramOptions::stdoutLogOnce, ProgramSpec::stdoutLog,
                     "its stdout, appended and rotated", "stdout_logfile"),
             ProgramOption.of("stderr-log", FILE, ProgramSpec.Builder::stderrLog, s -> s.redirectStderr() ? null

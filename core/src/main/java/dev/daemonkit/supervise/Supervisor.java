@@ -60,6 +60,8 @@ public final class Supervisor implements AutoCloseable {
     private final int remapExit;
     /** Programs between the stop and the start of a restart. */
     private final java.util.Set<ManagedProcess> restarting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Stopped by {@link #stop(String)} and not started since: not "done" (see stop). */
+    private final java.util.Set<ManagedProcess> stoppedOnRequest = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final OrphanReaping orphans;
     private final ControlServer control;
     private final EventLoop loop = new EventLoop();
@@ -122,7 +124,7 @@ public final class Supervisor implements AutoCloseable {
     /** {@link #runUntilDone()}, calling {@code started} once every program was started (a daemon's readiness). */
     public int runUntilDone(Runnable started) {
         try (JvmSignals.Caught stopping = JvmSignals.handle(List.of(Signal.SIGTERM, Signal.SIGINT),
-                JvmSignals.WhenIgnored.LEAVE, s -> shutdown());
+                JvmSignals.WhenIgnored.LEAVE, this::shutdown);
                 JvmSignals.Caught forwarded = JvmSignals.handle(List.of(Signal.SIGHUP, Signal.SIGUSR1, Signal.SIGUSR2),
                         JvmSignals.WhenIgnored.LEAVE, this::forward)) {
             start();
@@ -155,29 +157,51 @@ public final class Supervisor implements AutoCloseable {
         return call(() -> orphansReaped);
     }
 
-    /** Starts the named program (or all copies of a numprocs group, or "all"); returns how many matched. */
+    /**
+     * Starts the named program (or all copies of a numprocs group, or "all"); returns how many
+     * matched. A copy still stopping is started once it is down (waiting, as restart does), not
+     * silently left stopped.
+     */
     public int start(String name) {
-        return each(name, ManagedProcess::startRequested);
+        List<ManagedProcess> ps = call(() -> matching(name));
+        startOnceStopped(ps);
+        return ps.size();
     }
 
-    /** Stops the named program(s) with their stop signal, SIGKILL after their timeout. */
+    /**
+     * Stops the named program(s) with their stop signal, SIGKILL after their timeout. A program
+     * stopped this way stays listed as STOPPED and does not end a single-program supervisor: it
+     * waits for {@code ctl start} or a shutdown, as supervisord does.
+     */
     public int stop(String name) {
-        return each(name, ManagedProcess::stop);
+        List<ManagedProcess> ps = call(() -> matching(name));
+        stoppedOnRequest.addAll(ps);
+        ps.forEach(p -> call(() -> {
+            p.stop();
+            return null;
+        }));
+        return ps.size();
     }
 
     /** Stops the named program(s), then starts them again once they are down. */
     public int restart(String name) {
         List<ManagedProcess> ps = call(() -> matching(name));
+        ps.forEach(p -> call(() -> {
+            p.stop();
+            return null;
+        }));
+        startOnceStopped(ps);
+        return ps.size();
+    }
+
+    private void startOnceStopped(List<ManagedProcess> ps) {
         // STOPPED on the way is not the end: in single-program mode it would end the supervisor.
         restarting.addAll(ps);
         try {
-            ps.forEach(p -> call(() -> {
-                p.stop();
-                return null;
-            }));
             for (ManagedProcess p : ps) {
                 waitFor(() -> call(() -> p.state() != ProgramState.STOPPING), p.spec.stopTimeout().plusSeconds(12));
                 call(() -> {
+                    stoppedOnRequest.remove(p);
                     p.startRequested();
                     restarting.remove(p);
                     return null;
@@ -187,7 +211,6 @@ public final class Supervisor implements AutoCloseable {
             restarting.removeAll(ps);
             changedLater();
         }
-        return ps.size();
     }
 
     /** Forwards a signal to every running program (through each one's signal map). */
@@ -205,12 +228,20 @@ public final class Supervisor implements AutoCloseable {
      * timeout, and completes {@link #finished()}.
      */
     public CompletableFuture<Integer> shutdown() {
+        return shutdown(null);
+    }
+
+    /**
+     * {@link #shutdown()} because this process received {@code cause}: each program gets what its
+     * signal map makes of {@code cause}, else its stop signal.
+     */
+    public CompletableFuture<Integer> shutdown(Signal cause) {
         post(() -> {
             if (!shuttingDown) {
                 shuttingDown = true;
-                LOG.info("shutting down {} program(s)", processes.size());
+                LOG.info("shutting down {} program(s){}", processes.size(), cause == null ? "" : " on " + cause);
                 for (int i = processes.size() - 1; i >= 0; i--) {
-                    processes.get(i).stop();
+                    processes.get(i).stop(cause);
                 }
                 changed();
             }
@@ -247,7 +278,8 @@ public final class Supervisor implements AutoCloseable {
         if (finished.isDone()) {
             return;
         }
-        boolean allFinal = processes.stream().allMatch(p -> p.state().isFinal() && !restarting.contains(p));
+        boolean allFinal = processes.stream().allMatch(p -> p.state().isFinal() && !restarting.contains(p)
+                && (shuttingDown || !stoppedOnRequest.contains(p)));
         if (!allFinal || !shuttingDown && mode == Mode.UNTIL_SHUTDOWN) {
             return;
         }
