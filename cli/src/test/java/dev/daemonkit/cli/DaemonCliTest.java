@@ -148,6 +148,9 @@ class DaemonCliTest {
         Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString(), "--timeout", "500ms");
         assertEquals(0, stop.exitCode(), stop.all());
         assertTrue(stop.stdout().contains("killed with SIGKILL"), stop.all());
+        // The leftover is named by its command line, read before the signal that ends it.
+        assertTrue(stop.stderr().matches("(?s).*sent SIGTERM to pid \\d+ (holding the pidfile's lock|left in the daemon's"
+                + " session): sleep 60\n.*"), stop.all());
         assertFalse(Processes.alive(pid));
         for (int k : kids) {
             assertTrue(Processes.waitGone(k, Duration.ofSeconds(5)), "child " + k + " of the daemon is gone too");

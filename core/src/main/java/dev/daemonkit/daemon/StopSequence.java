@@ -214,9 +214,10 @@ final class StopSequence {
                         continue;
                     }
                     opened.add(fd);
+                    // Described before the signal: a process that dies of it at once has no command line left.
+                    String what = ProcessTable.of(pid).map(p -> Startup.printable(p.commandText())).orElse("?");
                     Posix.pidfdSendSignal(fd, signal);
-                    LOG.info("sent {} to pid {} {}: {}", signal, pid, t.getValue(),
-                            ProcessTable.of(pid).map(p -> Startup.printable(p.commandText())).orElse("?"));
+                    LOG.info("sent {} to pid {} {}: {}", signal, pid, t.getValue(), what);
                 } catch (PosixException e) {
                     LOG.debug("leftover pid {}: {}", pid, e.getMessage());
                 }
