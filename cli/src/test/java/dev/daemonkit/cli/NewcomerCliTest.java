@@ -118,6 +118,26 @@ class NewcomerCliTest {
         assertTrue(status.all().contains("not a pid"), status.all());
     }
 
+    /**
+     * A pidfile directory nothing can be created in is bad input (exit 2, nothing started) also for
+     * root, whom access(2) tells "writable" on a pseudo file system (newcomer audit: /proc gave
+     * exit 1 and "directory /proc does not exist", /sys exit 1 and a bare EACCES).
+     */
+    @Test
+    void aPidfileDirectoryThatTakesNoFilesIsBadInput() throws Exception {
+        Path marker = dir.resolve("ran");
+        for (String pidfile : List.of("/proc/daemonkit-test.pid", "/sys/daemonkit-test.pid")) {
+            Cli.Result start = Cli.run("start", "--pidfile", pidfile, "--", "sh", "-c", "touch " + marker + "; sleep 30");
+            assertEquals(2, start.exitCode(), start.all());
+            assertTrue(start.stderr().startsWith("daemonkit start: pidfile directory " + Path.of(pidfile).getParent()), start.all());
+            assertFalse(start.stderr().contains("does not exist"), start.all());
+            Cli.Result sup = Cli.run("supervise", "--pidfile", pidfile, "--", "sh", "-c", "touch " + marker + "; sleep 30");
+            assertEquals(2, sup.exitCode(), sup.all());
+        }
+        Thread.sleep(200);
+        assertFalse(Files.exists(marker), "nothing was started");
+    }
+
     @Test
     void everyHelpTextLinesUpAndFitsATerminal() throws Exception {
         for (String command : Main.commands().keySet()) {

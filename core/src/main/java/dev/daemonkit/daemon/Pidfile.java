@@ -184,8 +184,17 @@ public final class Pidfile implements AutoCloseable {
             case ELOOP -> PidfileException.notAPidfile("pidfile " + abs + " is a symbolic link; refusing to follow it");
             case EISDIR -> PidfileException.notAPidfile("pidfile " + abs + " is a directory");
             case ENXIO -> PidfileException.notAPidfile("pidfile " + abs + " is a socket or device, not a pidfile");
-            case ENOENT -> new PosixException("pidfile " + abs, Errno.ENOENT.number(), "directory " + abs.getParent()
-                    + " does not exist");
+            // Bad input like the checks' "not writable" (exit 2, nothing started), also where access(2)
+            // said yes to root: a read-only or pseudo file system (/proc, /sys).
+            case ENOENT -> java.nio.file.Files.isDirectory(abs.getParent())
+                    ? PidfileException.notAPidfile("pidfile directory " + abs.getParent()
+                            + " does not take new files (ENOENT: a pseudo file system?)")
+                    : new PosixException("pidfile " + abs, Errno.ENOENT.number(), "directory " + abs.getParent()
+                            + " does not exist");
+            case EACCES, EPERM -> PidfileException.notAPidfile("pidfile directory " + abs.getParent()
+                    + " is not writable (" + e.errno() + ": permission denied)");
+            case EROFS -> PidfileException.notAPidfile("pidfile directory " + abs.getParent()
+                    + " is not writable (EROFS: read-only file system)");
             case null, default -> e;
         };
     }
