@@ -201,6 +201,16 @@ final class ServeCommand implements Command {
             }
         }
         FileServer fs = server[0];
+        if (account.isPresent() && !(Files.isReadable(root) && Files.isExecutable(root))) {
+            // Checked as the account served as: else it would answer 404 to every request, and
+            // only the first reload's error would tell why (a clone under a 0700 home).
+            String why = "--root " + root + " is not readable by " + a.get("user").get() + " (uid " + Posix.getuid()
+                    + "): nothing would be served; give that user read and search access, or serve another directory";
+            daemon.ifPresent(d -> d.failed(why));
+            err.println("daemonkit serve: " + why);
+            fs.stop(Duration.ZERO);
+            return FAILED;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         JvmSignals.handle(List.of(Signal.SIGTERM, Signal.SIGINT), JvmSignals.WhenIgnored.LEAVE, s -> {
             LOG.info("{}: stopping, requests in flight may finish within {} s", s, DRAIN.toSeconds());

@@ -312,6 +312,26 @@ class PathTrustCliTest {
         }
     }
 
+    /**
+     * serve --user switches to a user who cannot read --root (a clone under a 0700 directory): it
+     * fails its start naming the user and the directory, instead of serving 404 to every request
+     * with nothing in the log until a reload (newcomer audit helper-13).
+     */
+    @Test
+    void serveAsAUserWhoCannotReadItsRootFailsItsStartSayingSo() throws Exception {
+        Path closed = Files.createDirectory(dir.resolve("private"));
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+        Path www = Files.createDirectory(closed.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "hi\n");
+        Path pidfile = dir.resolve("serve-private.pid");
+        leftovers.stop(pidfile);
+        Cli.Result r = Cli.runDeployed("serve", "--root", www.toString(), "--port", "0", "--user", "nobody", "--pidfile",
+                pidfile.toString(), "--log", dir.resolve("serve-private.log").toString());
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.stderr().contains("--root " + www + " is not readable by nobody (uid 65534)"), r.all());
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10), () -> !Files.exists(pidfile)), "nothing runs");
+    }
+
     /** nobody turns its directory {@code name} (in att) into a link to root's etc, keeping the original aside. */
     private void swapForALinkToEtc(String name) throws Exception {
         asNobody("mv", att.resolve(name).toString(), att.resolve(name + ".real").toString());
