@@ -81,6 +81,7 @@ class ServeCliTest {
                     "--pidfile", pidfile.toString());
             assertEquals(1, r.exitCode(), r.all());
             assertTrue(r.stderr().contains("Address already in use"), r.all());
+            assertFalse(r.stderr().contains("use --log FILE"), "the daemon said why: no hint to keep its output: " + r.all());
             assertTrue(Processes.eventually(java.time.Duration.ofSeconds(5), () -> !Files.exists(pidfile)));
             // And in the foreground:
             Cli.Result fg = Cli.run("serve", "--root", dir.toString(), "--port", Integer.toString(taken.getLocalPort()));

@@ -44,6 +44,8 @@ final class Startup {
     private long readyEnd;
     /** Every writer of the readiness pipe has closed it. */
     private boolean eof;
+    /** The failure is the daemon's own ERROR line: it said why, no need to suggest --log. */
+    private boolean daemonSaidWhy;
     /** Bytes read from the pipe that do not end in a newline yet. */
     private final StringBuilder pending = new StringBuilder();
 
@@ -159,6 +161,7 @@ final class Startup {
             return Optional.of(started(true));
         } else if (line.startsWith("ERROR")) {
             child.waitFor(Duration.ofMillis(500));
+            daemonSaidWhy = true;
             throw fail(printable(line.substring(5)).trim());
         }
         return Optional.empty();
@@ -308,7 +311,7 @@ final class Startup {
                     + " running: it put itself in the background. Run it in the foreground (e.g. nginx -g"
                     + " 'daemon off;', redis-server --daemonize no), or use --forking if it writes its own pidfile";
         }
-        return failure(reason, options, log);
+        return failure(reason, options, log, !daemonSaidWhy);
     }
 
     /**
@@ -316,6 +319,11 @@ final class Startup {
      * the reason, what was left running, and the tail of the log read through our descriptor.
      */
     static StartFailedException failure(String reason, DaemonOptions options, Optional<Fd> log) {
+        return failure(reason, options, log, true);
+    }
+
+    /** {@link #failure(String, DaemonOptions, Optional)}; {@code hintLog}: without a log, suggest --log (not when the daemon said why). */
+    static StartFailedException failure(String reason, DaemonOptions options, Optional<Fd> log, boolean hintLog) {
         List<ProcessInfo> left = SessionCleanup.leftovers();
         StringBuilder msg = new StringBuilder("daemon failed to start: ").append(reason);
         if (!left.isEmpty()) {
@@ -332,7 +340,7 @@ final class Startup {
                 msg.append("\nlast lines of ").append(logName).append(':');
                 tail.forEach(l -> msg.append("\n  ").append(printable(l)));
             }
-        } else {
+        } else if (hintLog) {
             msg.append(" (its output went to /dev/null; use --log FILE to keep it)");
         }
         return new StartFailedException(msg.toString());
