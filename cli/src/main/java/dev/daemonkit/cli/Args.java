@@ -118,7 +118,7 @@ public final class Args {
     public String require(String name) throws UsageException {
         String v = values.get(name);
         if (v == null || v.isEmpty()) {
-            throw new UsageException(commandName + " needs --" + name);
+            throw new UsageException("--" + name + " is required");
         }
         return v;
     }
@@ -130,7 +130,8 @@ public final class Args {
     /** The command after {@code --}; fails with a clear message when it is missing. */
     public List<String> requireCommand() throws UsageException {
         if (!sawSeparator) {
-            throw new UsageException(commandName + " needs the command to run after --, e.g. "
+            // Printed after "daemonkit NAME: ": the name is not said twice.
+            throw new UsageException("the command to run goes after --, e.g. "
                     + "daemonkit " + commandName + " ... -- /usr/bin/myserver --port 8080");
         }
         if (command.isEmpty()) {

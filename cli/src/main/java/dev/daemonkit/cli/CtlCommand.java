@@ -48,7 +48,7 @@ final class CtlCommand implements Command {
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse(name(), argv, Set.of("control", "pidfile", "timeout"), Set.of(), 3);
         if (a.positional().isEmpty()) {
-            throw new UsageException("ctl needs a request: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
+            throw new UsageException("a request is needed: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
         }
         Path socket = SuperviseArgs.controlPath(a).orElseThrow(() -> new UsageException("ctl needs --control SOCK or --pidfile P"));
         Optional<String> bad = ControlServer.usageError(String.join(" ", a.positional()));

@@ -189,9 +189,11 @@ class DaemonCliTest {
         Path pidfile = dir.resolve("b.pid");
         String p = pidfile.toString();
         assertUsage(Cli.run("start", "--pidfile", p, "sleep", "1"), "after --");
+        // The command's name is said once, by the prefix (it was "daemonkit start: start needs ...").
+        assertUsage(Cli.run("start", "--pidfile", p), "daemonkit start: the command to run goes after --, e.g.");
         assertUsage(Cli.run("start", "--pidfile", p, "--"), "missing command");
         assertUsage(Cli.run("start", "--pidfile", p, "--frobnicate", "--", "sleep", "1"), "unknown option: --frobnicate");
-        assertUsage(Cli.run("start", "--", "sleep", "1"), "needs --pidfile");
+        assertUsage(Cli.run("start", "--", "sleep", "1"), "daemonkit start: --pidfile is required");
         assertUsage(Cli.run("start", "--pidfile", p, "--", "no-such-program-xyz"), "no-such-program-xyz: command not found");
         assertUsage(Cli.run("start", "--pidfile", "/nonexistent-dir/x.pid", "--", "sleep", "1"), "does not exist");
         assertUsage(Cli.run("start", "--pidfile", p, "--umask", "999", "--", "sleep", "1"), "octal");
