@@ -84,8 +84,16 @@ final class InitCommand implements Command {
                 return NOT_FOUND;
             }
             if (e.errno() == Errno.EACCES || e.errno() == Errno.ENOEXEC || e.errno() == Errno.EISDIR) {
-                err.println("daemonkit init: " + command.get(0) + ": cannot execute: "
-                        + (e.errno() != null ? e.errno().description() : e.errnoName()));
+                // Said as start says it ("is a directory", "is not executable (chmod +x ...?)"),
+                // with the shell's exit status 126.
+                String why;
+                try {
+                    dev.daemonkit.process.Spawn.findProgram(command.get(0));
+                    why = command.get(0) + ": cannot execute: " + (e.errno() != null ? e.errno().description() : e.errnoName());
+                } catch (dev.daemonkit.process.ExecException x) {
+                    why = x.getMessage();
+                }
+                err.println("daemonkit init: " + why);
                 return CANNOT_EXECUTE;
             }
             throw e;

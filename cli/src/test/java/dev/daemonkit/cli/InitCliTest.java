@@ -229,7 +229,12 @@ class InitCliTest {
         Path notExecutable = Files.writeString(dir.resolve("plain.txt"), "echo hi\n");
         Cli.Result denied = Cli.run("init", "--", notExecutable.toString());
         assertEquals(126, denied.exitCode(), denied.all());
-        assertTrue(denied.stderr().contains("cannot execute"), denied.all());
+        // Said as start says it (newcomer audit: init printed a bare "cannot execute: Permission denied").
+        assertTrue(denied.stderr().contains(notExecutable + ": is not executable (chmod +x " + notExecutable + "?)"),
+                denied.all());
+        Cli.Result directory = Cli.run("init", "--", dir.toString());
+        assertEquals(126, directory.exitCode(), directory.all());
+        assertTrue(directory.stderr().contains("daemonkit init: " + dir + ": is a directory"), directory.all());
     }
 
     @Test
