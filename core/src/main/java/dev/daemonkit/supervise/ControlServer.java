@@ -248,8 +248,11 @@ public final class ControlServer implements AutoCloseable {
             pad(sb, s.pid() > 0 ? "pid " + s.pid() : "-", 10);
             pad(sb, "for " + secs + "s", 12);
             sb.append(s.lastReason())
-                    .append(s.service().map(x -> (s.lastReason().isEmpty() ? "" : " ") + "[" + x + "]").orElse(""))
-                    .append('\n');
+                    .append(s.service().map(x -> (s.lastReason().isEmpty() ? "" : " ") + "[" + x + "]").orElse(""));
+            while (sb.charAt(sb.length() - 1) == ' ') {
+                sb.setLength(sb.length() - 1); // no padding after the last column
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }

@@ -23,5 +23,9 @@ class ControlServerStatusTextTest {
         // The same as the String.format("%-20s %-9s %-10s %-12s %s%n", ...) it replaces.
         assertEquals(String.format("%-20s %-9s %-10s %-12s %s%n", "web", "RUNNING", "pid 4242", "for 0s", "[ready]"),
                 text.lines().findFirst().orElseThrow() + "\n");
+        // Nothing in the last column: no trailing spaces either (newcomer audit).
+        String bare = ControlServer.statusText(List.of(new Supervisor.ProcessStatus("sleep", ProgramState.RUNNING, 42, now,
+                "", Optional.empty(), 1, Optional.empty())));
+        assertEquals("sleep                RUNNING   pid 42     for 0s\n", bare);
     }
 }
