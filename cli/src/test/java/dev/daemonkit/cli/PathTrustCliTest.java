@@ -118,18 +118,11 @@ class PathTrustCliTest {
 
     @Test
     void aForkingRecordInADirectoryAnotherUserCanChangeIsNeitherWrittenNorBelieved() throws Exception {
-        Path marker = dir.resolve("ran");
         Path pidfile = att.resolve("app.pid");
-        Cli.Result start = Cli.run("start", "--forking", "--pidfile", pidfile.toString(), "--", "sh", "-c",
-                ": > " + marker);
-        assertEquals(2, start.exitCode(), start.all());
-        assertTrue(start.stderr().contains("another user can add files to " + att), start.all());
-        assertFalse(Files.exists(marker), "nothing was started");
+        assertForkingRefusedIn(att, pidfile);
         // A record of root's naming root's process, as a renamed log or status note would be.
         long victim = leftovers.sleeper();
-        long startMillis = ProcessTable.of((int) victim).orElseThrow().startTime().toEpochMilli();
-        String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
-        Files.writeString(att.resolve("app.pid.daemonkit"), "pid=" + victim + " start=" + startMillis + " boot=" + boot + "\n");
+        Files.writeString(att.resolve("app.pid.daemonkit"), recordNaming(victim));
         asNobody("sh", "-c", "echo " + victim + " > " + pidfile);
         Cli.Result status = Cli.run("status", "--pidfile", pidfile.toString());
         assertFalse(status.exitCode() == 0, "not reported as a running daemon of ours: " + status.all());
@@ -149,17 +142,10 @@ class PathTrustCliTest {
         Path tmp = Files.createDirectory(dir.resolve("tmp"));
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.setAttribute(tmp, "unix:mode", 01777);
-        Path marker = dir.resolve("ran-sticky");
-        Cli.Result start = Cli.run("start", "--forking", "--pidfile", tmp.resolve("fk.pid").toString(), "--", "sh", "-c",
-                ": > " + marker);
-        assertEquals(2, start.exitCode(), start.all());
-        assertTrue(start.stderr().contains("another user can add files to " + tmp), start.all());
-        assertFalse(Files.exists(marker), "nothing was started");
+        assertForkingRefusedIn(tmp, tmp.resolve("fk.pid"));
         long victim = leftovers.sleeper();
-        long startMillis = ProcessTable.of((int) victim).orElseThrow().startTime().toEpochMilli();
-        String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
         Path log = att.resolve("out.log"); // root's, in nobody's directory, with the program's text
-        Files.writeString(log, "pid=" + victim + " start=" + startMillis + " boot=" + boot + "\n");
+        Files.writeString(log, recordNaming(victim));
         Path pidfile = tmp.resolve("web.pid");
         asNobody("mv", log.toString(), tmp.resolve("web.pid.daemonkit").toString());
         asNobody("sh", "-c", "echo " + victim + " > " + pidfile);
@@ -175,6 +161,22 @@ class PathTrustCliTest {
             Files.deleteIfExists(tmp.resolve("web.pid.daemonkit"));
             Files.deleteIfExists(pidfile);
         }
+    }
+
+    /** start --forking with a pidfile in {@code where} is bad input (exit 2) and starts nothing. */
+    private void assertForkingRefusedIn(Path where, Path pidfile) throws Exception {
+        Path marker = dir.resolve("ran-" + where.getFileName());
+        Cli.Result start = Cli.run("start", "--forking", "--pidfile", pidfile.toString(), "--", "sh", "-c", ": > " + marker);
+        assertEquals(2, start.exitCode(), start.all());
+        assertTrue(start.stderr().contains("another user can add files to " + where), start.all());
+        assertFalse(Files.exists(marker), "nothing was started");
+    }
+
+    /** The text of a --forking record naming {@code pid} (this boot, its start time): what a forger writes. */
+    private static String recordNaming(long pid) throws Exception {
+        long startMillis = ProcessTable.of((int) pid).orElseThrow().startTime().toEpochMilli();
+        String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+        return "pid=" + pid + " start=" + startMillis + " boot=" + boot + "\n";
     }
 
     @Test
