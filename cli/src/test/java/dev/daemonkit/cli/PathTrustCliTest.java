@@ -163,6 +163,26 @@ class PathTrustCliTest {
         }
     }
 
+    /**
+     * A pidfile in a directory another user owns still works end to end — created, locked and, on
+     * stop, removed inside that directory held open (no unlink by path that a swapped directory
+     * could redirect) — and a stranger's file of the same name elsewhere is never touched.
+     */
+    @Test
+    void aPidfileInAnotherUsersDirectoryIsCreatedAndRemovedInThatDirectory() throws Exception {
+        asNobody("mkdir", att.resolve("run").toString());
+        Path pidfile = att.resolve("run/d.pid");
+        leftovers.stop(pidfile);
+        Files.writeString(etc.resolve("d.pid"), "1\n"); // same name in root's directory
+        Cli.Result start = Cli.run("start", "--pidfile", pidfile.toString(), "--", "sleep", "300");
+        assertEquals(0, start.exitCode(), start.all());
+        assertEquals(0, Cli.run("status", "--pidfile", pidfile.toString()).exitCode());
+        Cli.Result stop = Cli.run("stop", "--pidfile", pidfile.toString());
+        assertEquals(0, stop.exitCode(), stop.all());
+        assertFalse(Files.exists(pidfile), "removed: " + stop.all());
+        assertEquals("1\n", Files.readString(etc.resolve("d.pid")));
+    }
+
     /** start --forking with a pidfile in {@code where} is bad input (exit 2) and starts nothing. */
     private void assertForkingRefusedIn(Path where, Path pidfile) throws Exception {
         Path marker = dir.resolve("ran-" + where.getFileName());

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -284,9 +285,7 @@ public final class Pidfile implements AutoCloseable {
             return;
         }
         try {
-            if (PosixFiles.lstat(path).sameFile(file)) {
-                PosixFiles.unlink(path);
-            }
+            unlinkIfStill(path, file);
         } catch (PosixException e) {
             if (e.errno() != Errno.ENOENT) {
                 LOG.warn("could not remove pidfile {}: {}", path, e.getMessage());
@@ -294,6 +293,40 @@ public final class Pidfile implements AutoCloseable {
         }
         sealWrites();
         lock.close();
+    }
+
+    /**
+     * Unlinks the pidfile if its name still leads to {@code expected}. Where another user could
+     * swap a directory on the way for a link, the check and the unlink happen inside the directory
+     * held open ({@link HeldDirectory}): by path, the unlink could hit a file of the same name in
+     * the link's target between the two.
+     */
+    private static boolean unlinkIfStill(Path path, FileStat expected) throws PosixException {
+        boolean held;
+        try {
+            held = PathWalk.parentOf(path).othersCanChange();
+        } catch (IOException e) {
+            return false; // a link another user planted on the way now: not ours to unlink through
+        }
+        if (held) {
+            try (HeldDirectory dir = HeldDirectory.parentOf(path)) {
+                Optional<Path> ours = dir.entryIfStill(path.getFileName().toString(), expected);
+                if (ours.isEmpty()) {
+                    return false;
+                }
+                PosixFiles.unlink(ours.get());
+                return true;
+            } catch (PosixException e) {
+                throw e;
+            } catch (IOException e) {
+                return false; // the directory was swapped meanwhile: leave the name alone
+            }
+        }
+        if (!PosixFiles.lstat(path).sameFile(expected)) {
+            return false;
+        }
+        PosixFiles.unlink(path);
+        return true;
     }
 
     /** How a removal of a stale pidfile ended. */
@@ -317,11 +350,7 @@ public final class Pidfile implements AutoCloseable {
             if (!PosixFiles.tryLockExclusive(fd)) {
                 return Removal.BUSY;
             }
-            if (!PosixFiles.lstat(path).sameFile(st)) {
-                return Removal.GONE;
-            }
-            PosixFiles.unlink(path);
-            return Removal.REMOVED;
+            return unlinkIfStill(path, st) ? Removal.REMOVED : Removal.GONE;
         } catch (PosixException e) {
             return e.errno() == Errno.ENOENT ? Removal.GONE : Removal.NOT_STALE;
         }
