@@ -183,6 +183,35 @@ class PathTrustCliTest {
         assertEquals("1\n", Files.readString(etc.resolve("d.pid")));
     }
 
+    /**
+     * A directory planted where a rotation renames a backup (anyone can in a sticky directory)
+     * made the rename fail, and the exception ended the log pump: the program died of SIGPIPE,
+     * again and again, until FATAL (attacker re-test helper-15). The rotation is skipped instead.
+     */
+    @Test
+    void aDirectoryPlantedAtABackupsNameDoesNotKillTheProgram() throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Files.setAttribute(shared, "unix:mode", 01777);
+        asNobody("mkdir", shared.resolve("app.log.1").toString());
+        asNobody("touch", shared.resolve("app.log.1/x").toString());
+        asNobody("mkdir", shared.resolve("app.log.2").toString());
+        asNobody("touch", shared.resolve("app.log.2/x").toString());
+        Path pidfile = dir.resolve("pl.pid");
+        leftovers.stop(pidfile);
+        Path supLog = dir.resolve("pl-supervisor.log");
+        Cli.Result sup = Cli.run("supervise", "--pidfile", pidfile.toString(), "--log", supLog.toString(), "--start-seconds",
+                "0", "--stdout-log", shared.resolve("app.log").toString(), "--log-max-bytes", "1KB", "--log-backups", "2",
+                "--", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo \"line $i\"; i=$((i+1)); done; exec sleep 300");
+        assertEquals(0, sup.exitCode(), sup.all());
+        String program = programPid(pidfile);
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(15),
+                () -> read(shared.resolve("app.log")).contains("line 299")), read(supLog));
+        assertEquals(program, programPid(pidfile), () -> "the same program runs on: " + read(supLog));
+        assertTrue(read(supLog).contains("not rotated: DirectoryNotEmptyException"), read(supLog));
+        assertTrue(Files.exists(shared.resolve("app.log.2/x")), "nobody's directory is left alone");
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+    }
+
     /** start --forking with a pidfile in {@code where} is bad input (exit 2) and starts nothing. */
     private void assertForkingRefusedIn(Path where, Path pidfile) throws Exception {
         Path marker = dir.resolve("ran-" + where.getFileName());

@@ -103,6 +103,34 @@ class SuperviseDetachedCliTest {
         assertTrue(eventually(Duration.ofSeconds(10), () -> !Files.exists(pidfile)), "the supervisor is gone");
     }
 
+    /**
+     * A program log that is an administrator's symlink cannot be rotated by name (the name is the
+     * link): the supervisor says so and writes on, instead of looping on the rotation at 100 % CPU
+     * with its pump's lock held, deaf to ctl and to SIGTERM (attacker re-test helper-15).
+     */
+    @Test
+    void aSymlinkedProgramLogIsWrittenOnNotRotatedInALoop() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path links = Files.createDirectory(dir.resolve("logs"));
+        Files.createSymbolicLink(links.resolve("app.log"), real.resolve("app.log"));
+        Path pidfile = dir.resolve("ln.pid");
+        leftovers.stop(pidfile);
+        Path supLog = dir.resolve("ln-supervisor.log");
+        Cli.Result up = Cli.run("supervise", "--pidfile", pidfile.toString(), "--log", supLog.toString(), "--start-seconds",
+                "0", "--stdout-log", links.resolve("app.log").toString(), "--log-max-bytes", "2KB", "--", "sh", "-c",
+                "i=0; while [ $i -lt 500 ]; do echo \"line $i of the program's output\"; i=$((i+1)); done; exec sleep 300");
+        assertEquals(0, up.exitCode(), up.all());
+        assertTrue(eventually(Duration.ofSeconds(15), () -> Scripts.textOf(real.resolve("app.log")).contains("line 499 of")),
+                "all 500 lines written: " + Scripts.textOf(supLog));
+        assertTrue(Scripts.textOf(supLog).contains("not rotated: " + links.resolve("app.log") + " is not the file open"),
+                Scripts.textOf(supLog));
+        Cli.Result status = ctl(pidfile, "status");
+        assertEquals(0, status.exitCode(), status.all());
+        long t = System.nanoTime();
+        assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
+        assertTrue(System.nanoTime() - t < Duration.ofSeconds(20).toNanos(), "the supervisor stopped");
+    }
+
     private static Cli.Result ctl(Path pidfile, String... request) {
         String[] argv = new String[request.length + 3];
         argv[0] = "ctl";

@@ -132,7 +132,12 @@ final class RotatingLog implements AutoCloseable {
                 off += cut;
                 len -= cut;
             }
-            rotate();
+            if (len > 0 && !rotate()) {
+                // No fresh file to go on in: the rest goes where the output goes now, and the
+                // next try is another maxBytes away (rotate reset the count). Never a loop.
+                append(b, off, len);
+                return;
+            }
         }
     }
 
@@ -141,37 +146,59 @@ final class RotatingLog implements AutoCloseable {
         size += len;
     }
 
-    private void rotate() throws IOException {
-        // Renamed and deleted by name in the directory held since the open, and only while the
-        // name there is still the file we have open: the program's user may own a directory on
-        // the way and swap it for a link to root's files at any moment (see HeldDirectory).
+    /**
+     * Rotates: the backups are renamed and deleted by name in the directory held since the open,
+     * and only while the name there is still the file we have open (the program's user may own a
+     * directory on the way and swap it for a link to root's files at any moment, see
+     * HeldDirectory); then a new file is opened at the path. Whatever fails — a log that is a
+     * symlink (its name is not the open file), a directory planted at a backup's name, a refused
+     * open — is logged (once a minute at most) and leaves the output going where it went: a
+     * rotation never ends the pump, which would kill the program with SIGPIPE.
+     *
+     * @return whether an empty file is open now; false resets the count, so the next try comes
+     *         after another maxBytes
+     */
+    private boolean rotate() throws IOException {
         Optional<Path> current = dir.entryIfStill(name, opened);
-        if (current.isPresent()) {
-            if (backups == 0) {
-                Files.deleteIfExists(current.get());
-            } else {
-                Files.deleteIfExists(dir.entry(backup(backups)));
-                for (int i = backups - 1; i >= 1; i--) {
-                    if (Files.exists(dir.entry(backup(i)), LinkOption.NOFOLLOW_LINKS)) {
-                        Files.move(dir.entry(backup(i)), dir.entry(backup(i + 1)), StandardCopyOption.REPLACE_EXISTING);
+        String problem = null;
+        if (current.isEmpty()) {
+            problem = "not rotated: " + file + " is not the file open (a symbolic link, or moved or replaced meanwhile)";
+        } else {
+            try {
+                if (backups == 0) {
+                    Files.deleteIfExists(current.get());
+                } else {
+                    Files.deleteIfExists(dir.entry(backup(backups)));
+                    for (int i = backups - 1; i >= 1; i--) {
+                        if (Files.exists(dir.entry(backup(i)), LinkOption.NOFOLLOW_LINKS)) {
+                            Files.move(dir.entry(backup(i)), dir.entry(backup(i + 1)), StandardCopyOption.REPLACE_EXISTING);
+                        }
                     }
+                    Files.move(current.get(), dir.entry(backup(1)), StandardCopyOption.REPLACE_EXISTING);
                 }
-                Files.move(current.get(), dir.entry(backup(1)), StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                // e.g. a directory planted at a backup's name (DirectoryNotEmptyException), named by its real path
+                problem = "not rotated: " + e.getClass().getSimpleName() + " on a backup of " + file;
             }
-        } // else the name is another file now (moved by logrotate, or replaced): nothing renamed, reopened below
-        try {
-            open();
-        } catch (IOException e) {
-            // Once a minute at most: someone swapping a directory makes this happen at every rotation.
-            if (!refusalLogged || System.nanoTime() - refusalLoggedAt > 60_000_000_000L) {
-                LOG.warn("{}: {} a new file cannot be opened ({}); appending to the file open until a reopen",
-                        file, current.isPresent() ? "rotated, but" : "not rotated (it is no longer the open file), and",
-                        e.getMessage());
-                refusalLogged = true;
-                refusalLoggedAt = System.nanoTime();
-            }
-            size = 0; // try again after another maxBytes
         }
+        if (problem == null || dir.entryIfStill(name, opened).isEmpty()) {
+            try {
+                open(); // the name was renamed away (or is another file now): a new file at the path
+            } catch (IOException e) {
+                problem = (problem == null ? "rotated, but" : problem + ", and") + " a new file cannot be opened ("
+                        + e.getMessage() + ")";
+            }
+        }
+        if (problem == null && size == 0) {
+            return true;
+        }
+        if (problem != null && (!refusalLogged || System.nanoTime() - refusalLoggedAt > 60_000_000_000L)) {
+            LOG.warn("{}; appending to the file open", problem); // once a minute at most: it may happen at every rotation
+            refusalLogged = true;
+            refusalLoggedAt = System.nanoTime();
+        }
+        size = 0; // try again after another maxBytes
+        return false;
     }
 
     /**
