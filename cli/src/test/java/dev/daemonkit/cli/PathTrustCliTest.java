@@ -212,6 +212,46 @@ class PathTrustCliTest {
         assertEquals(0, Cli.run("stop", "--pidfile", pidfile.toString()).exitCode());
     }
 
+    /**
+     * Root's own log link in a directory others can change (a group-writable /var/log): the link
+     * is trusted, but the kernel would follow whatever link sits at that name at the open. nobody
+     * exchanges root's link with its own link to root's 0600 file, as fast as it can, while root
+     * runs commands with that log (attacker re-test helper-15: 8 of 60 runs wrote into the file).
+     */
+    @Test
+    void aTrustedLogLinkSwappedInAGroupWritableDirectoryNeverLeadsRootsWritesElsewhere() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path glog = Files.createDirectory(dir.resolve("glog"));
+        Files.setAttribute(glog, "unix:gid", NOBODY);
+        Files.setPosixFilePermissions(glog, PosixFilePermissions.fromString("rwxrwxr-x"));
+        Files.createSymbolicLink(glog.resolve("app.log"), real.resolve("app.log")); // root's
+        asNobody("ln", "-s", secret.toString(), glog.resolve("evil.log").toString());
+        String swap = "import ctypes, sys, time\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "a, b, end = sys.argv[1].encode(), sys.argv[2].encode(), time.time() + 4\n"
+                + "while time.time() < end:\n"
+                + "    if libc.renameat2(-100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())\n";
+        Process swapper = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+                "/usr/bin/python3", "-c", swap, glog.resolve("app.log").toString(), glog.resolve("evil.log").toString())
+                .redirectErrorStream(true).start();
+        int runs = 0;
+        int wrote = 0;
+        try {
+            while (swapper.isAlive()) {
+                Cli.Result r = Cli.run("run", "--log", glog.resolve("app.log").toString(), "--", "echo", "RUN-" + runs);
+                wrote += r.exitCode() == 0 ? 1 : 0;
+                runs++;
+            }
+            assertEquals(0, swapper.waitFor(), new String(swapper.getInputStream().readAllBytes()));
+        } finally {
+            swapper.destroyForcibly().waitFor();
+        }
+        assertUntouched(secret, "secret\n");
+        assertTrue(runs >= 5, runs + " runs");
+        assertTrue(wrote > 0 && Files.readString(real.resolve("app.log")).contains("RUN-"),
+                "runs that found root's link wrote to its target: " + wrote + " of " + runs);
+    }
+
     /** start --forking with a pidfile in {@code where} is bad input (exit 2) and starts nothing. */
     private void assertForkingRefusedIn(Path where, Path pidfile) throws Exception {
         Path marker = dir.resolve("ran-" + where.getFileName());

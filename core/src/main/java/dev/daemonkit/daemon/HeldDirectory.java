@@ -93,6 +93,11 @@ public final class HeldDirectory implements AutoCloseable {
         }
     }
 
+    /** The held directory's own status (its owner, mode), through the descriptor. */
+    public FileStat stat() throws PosixException {
+        return PosixFiles.fstat(fd);
+    }
+
     /** The physical path the directory had when it was opened: for messages. */
     public Path path() {
         return path;

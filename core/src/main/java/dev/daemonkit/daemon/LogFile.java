@@ -43,12 +43,26 @@ public final class LogFile {
      * @throws IOException naming the file and the rule that refused it
      */
     public static Fd openAppend(Path file, boolean forAnotherUser) throws IOException {
+        return openAppend(file, forAnotherUser, 0);
+    }
+
+    private static Fd openAppend(Path file, boolean forAnotherUser, int links) throws IOException {
         // The directory walked component by component (PathWalk): a link another user planted
         // higher up the path is refused too, not only one at the last component.
         PathWalk.Dir dir = PathWalk.parentOf(file);
         Path abs = dir.resolve(file.toAbsolutePath().getFileName());
         int flags = PosixFiles.O_WRONLY | PosixFiles.O_CREAT | PosixFiles.O_APPEND | PosixFiles.O_CLOEXEC | PosixFiles.O_NOCTTY | PosixFiles.O_NONBLOCK;
         boolean follow = !forAnotherUser && trustedSymlink(abs);
+        if (follow && dir.othersCanChange()) {
+            // Root's or your link, but in a place another user can change (a group-writable
+            // /var/log, a directory under the service user's): the kernel would follow whatever
+            // link is there at the open. Read this very link's target inside the held directory
+            // and open the target under all these rules instead.
+            if (links >= MAX_LINKS) {
+                throw new IOException("log " + file.toAbsolutePath() + ": more than " + MAX_LINKS + " symbolic links");
+            }
+            return openAppend(trustedTarget(abs), false, links + 1);
+        }
         if (!follow) {
             flags |= PosixFiles.O_NOFOLLOW;
         }
@@ -113,6 +127,31 @@ public final class LogFile {
             };
         } catch (IOException e) {
             return e instanceof PosixException pe && pe.errno() == Errno.ENOENT ? null : e.getMessage();
+        }
+    }
+
+    private static final int MAX_LINKS = 8;
+
+    /**
+     * The target of the trusted symlink at {@code abs}, read in its directory held open: the link is
+     * checked (root's or the caller's, in a directory of the same owner), its target read, and the
+     * name checked again to be that same link — a symlink cannot be changed, only replaced, and a
+     * replacement by another user would be theirs. Relative targets are taken from the directory.
+     */
+    private static Path trustedTarget(Path abs) throws IOException {
+        try (HeldDirectory held = HeldDirectory.parentOf(abs)) {
+            Path entry = held.entry(abs.getFileName().toString());
+            FileStat before = PosixFiles.lstat(entry);
+            Path target = java.nio.file.Files.readSymbolicLink(entry);
+            FileStat after = PosixFiles.lstat(entry);
+            int me = Posix.geteuid();
+            boolean trusted = after.type() == FileStat.Type.SYMLINK && after.sameFile(before)
+                    && (after.uid() == 0 || after.uid() == me) && held.stat().uid() == after.uid();
+            if (!trusted) {
+                throw new IOException("log " + abs + " changed while its symbolic link was read: a directory on the way"
+                        + " can be changed by another user; refusing it");
+            }
+            return target.isAbsolute() ? target : held.path().resolve(target);
         }
     }
 
