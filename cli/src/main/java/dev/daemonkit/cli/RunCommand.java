@@ -3,8 +3,10 @@ package dev.daemonkit.cli;
 import dev.daemonkit.daemon.AlreadyRunningException;
 import dev.daemonkit.daemon.DaemonLauncher;
 import dev.daemonkit.daemon.DaemonOptions;
+import dev.daemonkit.daemon.LogFile;
 import dev.daemonkit.daemon.Pidfile;
 import dev.daemonkit.daemon.Privileges;
+import dev.daemonkit.posix.Fd;
 import dev.daemonkit.posix.Posix;
 import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.PosixException;
@@ -15,6 +17,7 @@ import dev.daemonkit.process.JvmSignals;
 import dev.daemonkit.process.Redirect;
 import dev.daemonkit.process.Spawn;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +78,7 @@ final class RunCommand implements Command {
         }
         // fd 3 tells a Daemon.daemonize() program it was launched and must stay put; we ignore its messages.
         PosixFiles.Pipe ready = PosixFiles.pipe();
+        List<Fd> logs = new ArrayList<>();
         try {
             Spawn spawn = Spawn.of(command)
                     .directory(o.workingDirectory())
@@ -82,7 +86,13 @@ final class RunCommand implements Command {
                     .passFd(ready.writeEnd().number(), 3)
                     .env("DAEMONKIT_READY_FD", "3");
             if (o.stdout() != null) {
-                spawn.stdin(Redirect.NULL).stdout(Redirect.appendTo(o.stdout())).stderr(Redirect.appendTo(o.stderr()));
+                // Opened here under the log rules (no link another user planted or could swap in,
+                // LogFile), then handed over as descriptors: a path opened by the child would
+                // follow whatever link sits at the name at that moment.
+                Fd outLog = kept(logs, LogFile.openAppend(o.stdout(), o.user() != null));
+                Fd errLog = o.stderr() == null || o.stderr().equals(o.stdout()) ? outLog
+                        : kept(logs, LogFile.openAppend(o.stderr(), o.user() != null));
+                spawn.stdin(Redirect.NULL).stdout(Redirect.fd(outLog.number())).stderr(Redirect.fd(errLog.number()));
             }
             o.environment().forEach(spawn::env);
             if (pidfile != null) {
@@ -97,6 +107,7 @@ final class RunCommand implements Command {
                 child = spawn.start();
             }
             ready.writeEnd().close();
+            logs.forEach(Fd::close); // the child has its own copies
             if (pidfile != null) {
                 pidfile.write(child.pid());
                 pidfile.sealWrites();
@@ -109,10 +120,16 @@ final class RunCommand implements Command {
             return status.shellExitCode();
         } finally {
             ready.close();
+            logs.forEach(Fd::close);
             if (pidfile != null) {
                 pidfile.close();
             }
         }
+    }
+
+    private static Fd kept(List<Fd> fds, Fd fd) {
+        fds.add(fd);
+        return fd;
     }
 
     private static void signalQuietly(ChildProcess child, Signal s) {

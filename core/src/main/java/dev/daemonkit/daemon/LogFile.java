@@ -133,24 +133,26 @@ public final class LogFile {
     private static final int MAX_LINKS = 8;
 
     /**
-     * The target of the trusted symlink at {@code abs}, read in its directory held open: the link is
-     * checked (root's or the caller's, in a directory of the same owner), its target read, and the
-     * name checked again to be that same link — a symlink cannot be changed, only replaced, and a
-     * replacement by another user would be theirs. Relative targets are taken from the directory.
+     * The target of the trusted symlink at {@code abs}, read in its directory held open through a
+     * descriptor on the link itself (O_PATH | O_NOFOLLOW): the owner checked and the target read
+     * are those of one inode, however fast another user exchanges names (a check before and after
+     * a readlink by name was beaten by an even number of exchanges in between). Relative targets
+     * are taken from the directory.
      */
     private static Path trustedTarget(Path abs) throws IOException {
-        try (HeldDirectory held = HeldDirectory.parentOf(abs)) {
-            Path entry = held.entry(abs.getFileName().toString());
-            FileStat before = PosixFiles.lstat(entry);
-            Path target = java.nio.file.Files.readSymbolicLink(entry);
-            FileStat after = PosixFiles.lstat(entry);
+        try (HeldDirectory held = HeldDirectory.parentOf(abs);
+                Fd link = PosixFiles.open(held.entry(abs.getFileName().toString()),
+                        PosixFiles.O_PATH | PosixFiles.O_NOFOLLOW | PosixFiles.O_CLOEXEC, 0)) {
+            // The link itself, pinned: its owner and its target are read from this one inode.
+            FileStat st = PosixFiles.fstat(link);
             int me = Posix.geteuid();
-            boolean trusted = after.type() == FileStat.Type.SYMLINK && after.sameFile(before)
-                    && (after.uid() == 0 || after.uid() == me) && held.stat().uid() == after.uid();
+            boolean trusted = st.type() == FileStat.Type.SYMLINK && (st.uid() == 0 || st.uid() == me)
+                    && held.stat().uid() == st.uid();
             if (!trusted) {
                 throw new IOException("log " + abs + " changed while its symbolic link was read: a directory on the way"
                         + " can be changed by another user; refusing it");
             }
+            Path target = Path.of(new String(PosixFiles.readlink(link), java.nio.charset.StandardCharsets.UTF_8));
             return target.isAbsolute() ? target : held.path().resolve(target);
         }
     }

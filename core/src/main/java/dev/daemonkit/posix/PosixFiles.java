@@ -163,6 +163,11 @@ public final class PosixFiles {
         Unistd.unlink(path.toString());
     }
 
+    /** The target of the symbolic link {@code link} is open on (O_PATH | O_NOFOLLOW), as bytes: readlinkat(fd, ""). */
+    public static byte[] readlink(Fd link) throws PosixException {
+        return Unistd.readlinkOf(link.number());
+    }
+
     // ------------------------------------------------------------ reading and writing
 
     /** Reads up to {@code max} bytes from the current offset; empty at end of file. */

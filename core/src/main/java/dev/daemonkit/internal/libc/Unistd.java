@@ -62,6 +62,11 @@ public final class Unistd {
         static final MemorySegment F = Native.symbol("pipe2");
     }
 
+    /** {@code ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)} */
+    private static final class readlinkat {
+        static final MemorySegment F = Native.symbol("readlinkat");
+    }
+
     /** {@code ssize_t read(int fd, void *buf, size_t count)} */
     private static final class read {
         static final MemorySegment F = Native.symbol("read");
@@ -223,6 +228,22 @@ public final class Unistd {
         MemorySegment c = Native.capture();
         try {
             Native.check((int) Native.call(ftruncate.F, c, fd, length), c, "ftruncate", fd, length);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * readlinkat(2) with an empty path: the target of the symbolic link that {@code fd} (opened
+     * O_PATH | O_NOFOLLOW) is on — that very link, whatever has been renamed since.
+     */
+    public static byte[] readlinkOf(int fd) throws PosixException {
+        MemorySegment c = Native.capture();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(4096);
+            long n = Native.check(Native.call(readlinkat.F, c, fd, Native.address(CString.of(a, "")), Native.address(buf),
+                    4096), c, "readlinkat", fd);
+            return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
