@@ -161,10 +161,11 @@ final class SuperviseArgs {
         }
         int remap = a.integer("remap-exit", -1, 0, 255);
         if (a.get("pidfile").isPresent()) {
+            // Before the control socket beside it; whether it is writable (and why not) is the
+            // launcher's check, as for start.
             Path dir = Path.of(a.get("pidfile").get()).toAbsolutePath().getParent();
-            if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-                throw UsageException.badInput("pidfile directory " + dir + (Files.isDirectory(dir) ? " is not writable"
-                        : " does not exist"));
+            if (!Files.isDirectory(dir)) {
+                throw UsageException.badInput("pidfile directory " + dir + " does not exist");
             }
         }
         Optional<Path> control = controlPath(a);

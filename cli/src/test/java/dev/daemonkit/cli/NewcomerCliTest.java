@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.daemonkit.posix.Posix;
 import dev.daemonkit.testkit.Cli;
 import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
@@ -133,6 +135,50 @@ class NewcomerCliTest {
             assertFalse(start.stderr().contains("does not exist"), start.all());
             Cli.Result sup = Cli.run("supervise", "--pidfile", pidfile, "--", "sh", "-c", "touch " + marker + "; sleep 30");
             assertEquals(2, sup.exitCode(), sup.all());
+            assertTrue(sup.stderr().startsWith("daemonkit supervise: pidfile directory " + Path.of(pidfile).getParent()),
+                    sup.all());
+            Cli.Result serve = Cli.run("serve", "--root", dir.toString(), "--port", "0", "--pidfile", pidfile);
+            assertEquals(2, serve.exitCode(), serve.all());
+            assertTrue(serve.stderr().startsWith("daemonkit serve: pidfile directory " + Path.of(pidfile).getParent()),
+                    serve.all());
+        }
+        Thread.sleep(200);
+        assertFalse(Files.exists(marker), "nothing was started");
+    }
+
+    private static boolean canUnshareMounts() throws InterruptedException {
+        try {
+            return new ProcessBuilder("unshare", "--mount", "true").start().waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false; // no unshare(1)
+        }
+    }
+
+    /**
+     * On a read-only mount access(2) tells root "not writable" too; the message says why (it said
+     * "no write permission on DIR", wrong for root). The mount is a tmpfs in a mount namespace of
+     * the command's own (unshare), gone when it exits.
+     */
+    @Test
+    void aPidfileOrLogOnAReadOnlyFileSystemIsBadInputSayingSo() throws Exception {
+        assumeTrue(Posix.geteuid() == 0 && canUnshareMounts(), "needs root and unshare --mount to mount a read-only file system");
+        Path ro = Files.createDirectory(dir.resolve("ro"));
+        Path marker = dir.resolve("ran");
+        String sleeper = "touch " + marker + "; sleep 30";
+        List<List<String>> cases = List.of(
+                List.of("start", "--pidfile", ro + "/x.pid", "--", "sh", "-c", sleeper),
+                List.of("start", "--pidfile", dir + "/x.pid", "--log", ro + "/x.log", "--", "sh", "-c", sleeper),
+                List.of("supervise", "--pidfile", ro + "/x.pid", "--", "sh", "-c", sleeper),
+                List.of("serve", "--root", dir.toString(), "--port", "0", "--pidfile", ro + "/x.pid"));
+        for (List<String> args : cases) {
+            List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                    "mount -t tmpfs -o ro tmpfs \"$0\" && exec \"$@\"", ro.toString()));
+            cmd.addAll(Cli.command(args.toArray(String[]::new)));
+            Cli.Result r = Cli.exec(new ProcessBuilder(cmd), Duration.ofSeconds(60));
+            assertEquals(2, r.exitCode(), args + ": " + r.all());
+            String what = args.contains("--log") ? "log file" : "pidfile";
+            assertEquals("daemonkit " + args.getFirst() + ": " + what + " directory " + ro
+                    + " is not writable (read-only file system)", r.stderr().strip(), args + ": " + r.all());
         }
         Thread.sleep(200);
         assertFalse(Files.exists(marker), "nothing was started");

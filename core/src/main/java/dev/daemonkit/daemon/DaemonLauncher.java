@@ -130,9 +130,19 @@ public final class DaemonLauncher {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException(what + " " + file + " is a directory");
         }
-        if (Files.exists(file) ? !Files.isWritable(file) : !Files.isWritable(dir)) {
-            throw new IllegalArgumentException(what + " " + file + " is not writable"
-                    + (Files.exists(file) ? "" : " (no write permission on " + dir + ")"));
+        Path target = Files.exists(file) ? file : dir;
+        if (!Files.isWritable(target)) {
+            // access(2) says no to root too on a read-only mount: say which it is.
+            throw new IllegalArgumentException(what + (target == dir ? " directory " : " ") + target + " is not writable ("
+                    + (readOnlyFileSystem(target) ? "read-only file system" : "no write permission") + ")");
+        }
+    }
+
+    private static boolean readOnlyFileSystem(Path p) {
+        try {
+            return Files.getFileStore(p).isReadOnly();
+        } catch (IOException e) {
+            return false;
         }
     }
 
