@@ -92,6 +92,26 @@ final class ServeCommand implements Command {
                 .or(() -> ls.stream().filter(SocketActivation.Listener::isTcp).findFirst());
     }
 
+    /**
+     * Checked as the account served as, after the switch: a --root it cannot read would get 404 for
+     * every request, and only the first reload's error would tell why (a clone under a 0700 home);
+     * a --log in a directory it cannot search could not be reopened after logrotate moved it, and
+     * only the old log would say so.
+     */
+    private static Optional<String> unusableAsUser(Path root, Optional<Path> log, String user) {
+        if (!(Files.isReadable(root) && Files.isExecutable(root))) {
+            return Optional.of("--root " + root + " is not readable by " + user + ": nothing would be served; give that"
+                    + " user read and search access, or serve another directory");
+        }
+        Optional<Path> logDir = log.map(l -> l.toAbsolutePath().getParent());
+        if (logDir.isPresent() && !Files.isExecutable(logDir.get())) {
+            return Optional.of("--log " + log.get() + ": directory " + logDir.get() + " is not searchable by " + user
+                    + ": reopen-logs could not reopen the log after logrotate moves it; give that user search access"
+                    + " to the directory, or log elsewhere");
+        }
+        return Optional.empty();
+    }
+
     private static Duration positive(Args a, String option, Duration dflt) throws UsageException {
         Duration d = a.duration(option, dflt);
         if (d.isZero()) {
@@ -201,11 +221,10 @@ final class ServeCommand implements Command {
             }
         }
         FileServer fs = server[0];
-        if (account.isPresent() && !(Files.isReadable(root) && Files.isExecutable(root))) {
-            // Checked as the account served as: else it would answer 404 to every request, and
-            // only the first reload's error would tell why (a clone under a 0700 home).
-            String why = "--root " + root + " is not readable by " + a.get("user").get() + " (uid " + Posix.getuid()
-                    + "): nothing would be served; give that user read and search access, or serve another directory";
+        Optional<String> unusable = account.isPresent() ? unusableAsUser(root, a.get("log").map(Path::of),
+                a.get("user").get() + " (uid " + Posix.getuid() + ")") : Optional.empty();
+        if (unusable.isPresent()) {
+            String why = unusable.get();
             daemon.ifPresent(d -> d.failed(why));
             err.println("daemonkit serve: " + why);
             fs.stop(Duration.ZERO);

@@ -409,7 +409,7 @@ class PathTrustCliTest {
     /**
      * serve --user switches to a user who cannot read --root (a clone under a 0700 directory): it
      * fails its start naming the user and the directory, instead of serving 404 to every request
-     * with nothing in the log until a reload (newcomer audit helper-13).
+     * with nothing in the log until a reload (newcomer audit helper-13); a --log there fails it too.
      */
     @Test
     void serveAsAUserWhoCannotReadItsRootFailsItsStartSayingSo() throws Exception {
@@ -423,6 +423,17 @@ class PathTrustCliTest {
                 pidfile.toString(), "--log", dir.resolve("serve-private.log").toString());
         assertEquals(1, r.exitCode(), r.all());
         assertTrue(r.stderr().contains("--root " + www + " is not readable by nobody (uid 65534)"), r.all());
+        assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10), () -> !Files.exists(pidfile)), "nothing runs");
+
+        // A --log in that directory: written through the descriptor root opened, but never
+        // reopened after logrotate's move (the old log said "cannot reopen logs: ... EACCES").
+        Path open = Files.createDirectory(dir.resolve("www"));
+        Path log = closed.resolve("serve.log");
+        Cli.Result logged = Cli.runDeployed("serve", "--root", open.toString(), "--port", "0", "--user", "nobody",
+                "--pidfile", pidfile.toString(), "--log", log.toString());
+        assertEquals(1, logged.exitCode(), logged.all());
+        assertTrue(logged.stderr().contains("--log " + log + ": directory " + closed + " is not searchable by nobody"
+                + " (uid 65534): reopen-logs could not reopen the log"), logged.all());
         assertTrue(Processes.eventually(java.time.Duration.ofSeconds(10), () -> !Files.exists(pidfile)), "nothing runs");
     }
 
