@@ -50,7 +50,7 @@ final class CtlCommand implements Command {
         if (a.positional().isEmpty()) {
             throw new UsageException("a request is needed: status, start NAME, stop NAME, restart NAME, signal SIG, reopen-logs, shutdown");
         }
-        Path socket = SuperviseArgs.controlPath(a).orElseThrow(() -> new UsageException("ctl needs --control SOCK or --pidfile P"));
+        Path socket = SuperviseArgs.controlPath(a).orElseThrow(() -> new UsageException("--control SOCK or --pidfile P is required"));
         Optional<String> bad = ControlServer.usageError(String.join(" ", a.positional()));
         if (bad.isPresent()) {
             throw new UsageException(bad.get());

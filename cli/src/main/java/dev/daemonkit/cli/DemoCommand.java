@@ -60,7 +60,7 @@ final class DemoCommand implements Command {
         return switch (which) {
             case "zombie" -> zombie(out);
             case "orphan" -> orphan(out);
-            default -> throw new UsageException("demo needs 'zombie' or 'orphan'" + (which.isEmpty() ? "" : ", not '" + which + "'"));
+            default -> throw new UsageException("choose 'zombie' or 'orphan'" + (which.isEmpty() ? "" : ", not '" + which + "'"));
         };
     }
 

@@ -77,7 +77,7 @@ final class PreforkCommand implements Command {
         Args a = SuperviseArgs.parse(name(), argv, Set.of("workers", "listen"));
         int workers = a.integer("workers", 0, 1, 256);
         if (workers == 0) {
-            throw new UsageException("prefork needs --workers N");
+            throw new UsageException("--workers N is required");
         }
         Optional<SocketActivation.Listener> activated = SocketActivation.listeners().stream()
                 .filter(SocketActivation.Listener::isTcp).findFirst();

@@ -40,7 +40,7 @@ final class PsCommand implements Command {
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse(name(), argv, Set.of("children"), Set.of("zombies"), 0);
         if (a.hasCommand()) {
-            throw new UsageException("ps takes no command after --");
+            throw new UsageException("no command goes after --");
         }
         if (a.get("children").isPresent()) {
             int pid = a.integer("children", 0, 1, Integer.MAX_VALUE);

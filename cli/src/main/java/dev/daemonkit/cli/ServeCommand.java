@@ -126,7 +126,7 @@ final class ServeCommand implements Command {
                 "max-connections", "request-timeout", "idle-timeout"),
                 Set.of("prevent-core"), 0);
         if (a.hasCommand()) {
-            throw new UsageException("serve takes no command after --");
+            throw new UsageException("no command goes after -- (it serves files itself)");
         }
         Path root = Path.of(a.require("root")).toAbsolutePath();
         if (!Files.isDirectory(root)) {

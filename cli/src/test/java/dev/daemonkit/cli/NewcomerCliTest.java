@@ -184,6 +184,33 @@ class NewcomerCliTest {
         assertFalse(Files.exists(marker), "nothing was started");
     }
 
+    /**
+     * A usage error names its command once, in the "daemonkit NAME: " prefix (newcomer audit:
+     * "daemonkit prefork: prefork needs --workers N", "daemonkit ctl: ctl needs --control ...").
+     */
+    @Test
+    void aUsageErrorNamesItsCommandOnce() throws Exception {
+        String pidfile = dir.resolve("u.pid").toString();
+        List<List<String>> cases = List.of(
+                List.of("init", "daemonkit init: the command to run goes after --, e.g. daemonkit init ... --"),
+                List.of("start", "--pidfile", pidfile, "daemonkit start: the command to run goes after --, e.g."),
+                List.of("supervise", "daemonkit supervise: the command to run goes after --, e.g."),
+                List.of("status", "daemonkit status: --pidfile is required"),
+                List.of("prefork", "--", "true", "daemonkit prefork: --workers N is required"),
+                List.of("ctl", "daemonkit ctl: a request is needed: status, "),
+                List.of("ctl", "status", "daemonkit ctl: --control SOCK or --pidfile P is required"),
+                List.of("serve", "--root", dir.toString(), "--", "true", "daemonkit serve: no command goes after --"),
+                List.of("ps", "--", "true", "daemonkit ps: no command goes after --"),
+                List.of("demo", "daemonkit demo: choose 'zombie' or 'orphan'"));
+        for (List<String> c : cases) {
+            Cli.Result r = Cli.run(c.subList(0, c.size() - 1).toArray(String[]::new));
+            String first = r.stderr().lines().findFirst().orElse("");
+            assertEquals(2, r.exitCode(), c + ": " + r.all());
+            assertTrue(first.startsWith(c.getLast()), c + ": " + r.all());
+            assertFalse(first.startsWith("daemonkit " + c.getFirst() + ": " + c.getFirst() + " "), c + ": " + r.all());
+        }
+    }
+
     @Test
     void everyHelpTextLinesUpAndFitsATerminal() throws Exception {
         for (String command : Main.commands().keySet()) {
