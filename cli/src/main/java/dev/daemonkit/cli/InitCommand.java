@@ -3,7 +3,9 @@ package dev.daemonkit.cli;
 import dev.daemonkit.posix.Errno;
 import dev.daemonkit.posix.PosixException;
 import dev.daemonkit.posix.Signal;
+import dev.daemonkit.process.ExecException;
 import dev.daemonkit.process.RelayedSignals;
+import dev.daemonkit.process.Spawn;
 import dev.daemonkit.supervise.ContainerInit;
 import java.io.PrintStream;
 import java.util.List;
@@ -79,24 +81,28 @@ final class InitCommand implements Command {
         try {
             return b.build().run();
         } catch (PosixException e) {
-            if (e.errno() == Errno.ENOENT) {
-                err.println("daemonkit init: " + command.get(0) + ": command not found");
-                return NOT_FOUND;
-            }
-            if (e.errno() == Errno.EACCES || e.errno() == Errno.ENOEXEC || e.errno() == Errno.EISDIR) {
-                // Said as start says it ("is a directory", "is not executable (chmod +x ...?)"),
-                // with the shell's exit status 126.
-                String why;
-                try {
-                    dev.daemonkit.process.Spawn.findProgram(command.get(0));
-                    why = command.get(0) + ": cannot execute: " + (e.errno() != null ? e.errno().description() : e.errnoName());
-                } catch (dev.daemonkit.process.ExecException x) {
-                    why = x.getMessage();
-                }
-                err.println("daemonkit init: " + why);
-                return CANNOT_EXECUTE;
+            boolean notFound = e.errno() == Errno.ENOENT;
+            if (notFound || e.errno() == Errno.EACCES || e.errno() == Errno.ENOEXEC || e.errno() == Errno.EISDIR) {
+                // Said as start says it ("no such file", "is a directory", "is not executable
+                // (chmod +x ...?)", "bad interpreter"), with the shell's exit statuses 127 and 126.
+                err.println("daemonkit init: " + whyNotExecuted(command.get(0), notFound ? "command not found"
+                        : "cannot execute: " + (e.errno() != null ? e.errno().description() : e.errnoName())));
+                return notFound ? NOT_FOUND : CANNOT_EXECUTE;
             }
             throw e;
+        }
+    }
+
+    /**
+     * Why {@code program} could not be executed, in start's words ({@link Spawn#findProgram}); the
+     * errno's own text when that finds nothing wrong (the file changed in between).
+     */
+    private static String whyNotExecuted(String program, String fallback) {
+        try {
+            Spawn.findProgram(program);
+            return program + ": " + fallback;
+        } catch (ExecException x) {
+            return x.getMessage();
         }
     }
 

@@ -235,6 +235,13 @@ class InitCliTest {
         Cli.Result directory = Cli.run("init", "--", dir.toString());
         assertEquals(126, directory.exitCode(), directory.all());
         assertTrue(directory.stderr().contains("daemonkit init: " + dir + ": is a directory"), directory.all());
+        // A path that is not there: start's "no such file", not "command not found" (a PATH search).
+        Path absent = dir.resolve("absent");
+        Cli.Result noFile = Cli.run("init", "--", absent.toString());
+        assertEquals(127, noFile.exitCode(), noFile.all());
+        assertEquals("daemonkit init: " + absent + ": no such file", noFile.stderr().strip(), noFile.all());
+        Cli.Result startNoFile = Cli.run("start", "--pidfile", dir.resolve("s.pid").toString(), "--", absent.toString());
+        assertEquals("daemonkit start: " + absent + ": no such file", startNoFile.stderr().strip(), startNoFile.all());
     }
 
     @Test
