@@ -82,6 +82,8 @@ class ServeCliTest {
             assertEquals(1, r.exitCode(), r.all());
             assertTrue(r.stderr().contains("Address already in use"), r.all());
             assertFalse(r.stderr().contains("use --log FILE"), "the daemon said why: no hint to keep its output: " + r.all());
+            // The daemon exits by itself once it has said why: not reported as left running and stopped.
+            assertFalse(r.stderr().contains("left pid") || r.stderr().contains("stopped what"), r.all());
             assertTrue(Processes.eventually(java.time.Duration.ofSeconds(5), () -> !Files.exists(pidfile)));
             // And in the foreground:
             Cli.Result fg = Cli.run("serve", "--root", dir.toString(), "--port", Integer.toString(taken.getLocalPort()));

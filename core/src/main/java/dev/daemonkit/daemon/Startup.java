@@ -160,7 +160,9 @@ final class Startup {
         } else if (line.equals("READY")) {
             return Optional.of(started(true));
         } else if (line.startsWith("ERROR")) {
-            child.waitFor(Duration.ofMillis(500));
+            // It said why and is exiting: a JVM daemon takes 0.3-0.8 s to get there (500 ms had it
+            // reported as "left pid N running", then stopped); only one that stays costs the wait.
+            child.waitFor(Duration.ofSeconds(3));
             daemonSaidWhy = true;
             throw fail(printable(line.substring(5)).trim());
         }
