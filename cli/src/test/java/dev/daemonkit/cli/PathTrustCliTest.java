@@ -226,14 +226,7 @@ class PathTrustCliTest {
         Files.setPosixFilePermissions(glog, PosixFilePermissions.fromString("rwxrwxr-x"));
         Files.createSymbolicLink(glog.resolve("app.log"), real.resolve("app.log")); // root's
         asNobody("ln", "-s", secret.toString(), glog.resolve("evil.log").toString());
-        String swap = "import ctypes, sys\n"
-                + "libc = ctypes.CDLL(None, use_errno=True)\n"
-                + "a, b = sys.argv[1].encode(), sys.argv[2].encode()\n"
-                + "while True:\n"
-                + "    if libc.renameat2(-100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())\n";
-        Process swapper = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
-                "/usr/bin/python3", "-c", swap, glog.resolve("app.log").toString(), glog.resolve("evil.log").toString())
-                .redirectErrorStream(true).start();
+        Process swapper = exchangingAsNobody(glog.resolve("app.log"), glog.resolve("evil.log"), 0);
         try {
             for (int run = 0; run < 10; run++) { // a fixed number: a busy machine starts JVMs slowly
                 Cli.run("run", "--log", glog.resolve("app.log").toString(), "--", "echo", "RUN-" + run);
@@ -490,17 +483,7 @@ class PathTrustCliTest {
         String program = programPid(pidfile);
         // nobody exchanges its directory and its link to root's etc as fast as it can, for 3 s,
         // while the program's output makes the supervisor rotate every 400 bytes.
-        String swap = "import ctypes, sys, time\n"
-                + "libc = ctypes.CDLL(None, use_errno=True)\n"
-                + "a, b, end = sys.argv[1].encode(), sys.argv[2].encode(), time.time() + 3\n"
-                + "n = 0\n"
-                + "while time.time() < end:\n"
-                + "    if libc.renameat2(-100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())\n"
-                + "    n += 1\n"
-                + "print(n)\n";
-        Process swapper = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
-                "/usr/bin/python3", "-c", swap, att.resolve("sw").toString(), att.resolve("swl").toString())
-                .redirectErrorStream(true).start();
+        Process swapper = exchangingAsNobody(att.resolve("sw"), att.resolve("swl"), 3);
         String swaps;
         try {
             swaps = new String(swapper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
@@ -517,6 +500,24 @@ class PathTrustCliTest {
         for (String name : List.of("prog.log.1", "prog.log.2")) {
             assertUntouched(etc.resolve(name), "secret\n");
         }
+    }
+
+    /**
+     * nobody exchanging {@code a} and {@code b} (renameat2 RENAME_EXCHANGE, atomic) as fast as it
+     * can: for {@code seconds}, printing how many times, or until killed when 0.
+     */
+    private static Process exchangingAsNobody(Path a, Path b, int seconds) throws java.io.IOException {
+        String swap = "import ctypes, sys, time\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "a, b, secs = sys.argv[1].encode(), sys.argv[2].encode(), int(sys.argv[3])\n"
+                + "end, n = time.time() + secs, 0\n"
+                + "while secs == 0 or time.time() < end:\n"
+                + "    if libc.renameat2(-100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())\n"
+                + "    n += 1\n"
+                + "print(n)\n";
+        return new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+                "/usr/bin/python3", "-c", swap, a.toString(), b.toString(), Integer.toString(seconds))
+                .redirectErrorStream(true).start();
     }
 
     /** "pid N" of the only program, from {@code ctl status}; what it says otherwise. */
