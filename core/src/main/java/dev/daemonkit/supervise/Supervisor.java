@@ -174,28 +174,27 @@ public final class Supervisor implements AutoCloseable {
      * waits for {@code ctl start} or a shutdown, as supervisord does.
      */
     public int stop(String name) {
-        List<ManagedProcess> ps = call(() -> matching(name));
-        stoppedOnRequest.addAll(ps);
-        ps.forEach(p -> call(() -> {
+        return each(name, p -> {
+            stoppedOnRequest.add(p);
             p.stop();
-            return null;
-        }));
-        return ps.size();
+        });
     }
 
     /** Stops the named program(s), then starts them again once they are down. */
     public int restart(String name) {
-        List<ManagedProcess> ps = call(() -> matching(name));
-        ps.forEach(p -> call(() -> {
-            p.stop();
-            return null;
-        }));
+        List<ManagedProcess> ps = call(() -> {
+            List<ManagedProcess> matched = matching(name);
+            restarting.addAll(matched); // before the stop: see startOnceStopped
+            matched.forEach(ManagedProcess::stop);
+            return matched;
+        });
         startOnceStopped(ps);
         return ps.size();
     }
 
     private void startOnceStopped(List<ManagedProcess> ps) {
         // STOPPED on the way is not the end: in single-program mode it would end the supervisor.
+        // (restart adds them before its stop, whose STOPPED may be decided on at once.)
         restarting.addAll(ps);
         try {
             for (ManagedProcess p : ps) {
