@@ -83,7 +83,8 @@ final class PathWalk {
                         next = next.resolve(rest);
                     }
                     // Missing now; whoever can create entries here - a sticky /tmp included - can
-                    // put a link in its place before the open: the opened file gets confirmed.
+                    // put a link in its place before the open: the file is opened inside the
+                    // directory held open (HeldDirectory).
                     FileStat here = PosixFiles.stat(cur);
                     othersCanChange |= (here.uid() != 0 && here.uid() != me) || (here.mode() & 022) != 0;
                     return new Dir(next, othersCanChange, othersCanChange);

@@ -37,9 +37,8 @@ final class RotatingLog implements AutoCloseable {
     /** The file open now, for the check before a rotation renames it. */
     private FileStat opened;
     private long size;
-    /** When a refused rotation was last logged (System.nanoTime), to say it once a minute at most. */
-    private long refusalLoggedAt;
-    private boolean refusalLogged;
+    /** System.nanoTime from which a refused rotation may be logged again: once a minute at most. */
+    private long nextRefusalLog = System.nanoTime();
 
     RotatingLog(Path file, long maxBytes, int backups) throws IOException {
         this.file = file.toAbsolutePath();
@@ -192,10 +191,9 @@ final class RotatingLog implements AutoCloseable {
         if (problem == null && size == 0) {
             return true;
         }
-        if (problem != null && (!refusalLogged || System.nanoTime() - refusalLoggedAt > 60_000_000_000L)) {
+        if (problem != null && System.nanoTime() - nextRefusalLog >= 0) {
             LOG.warn("{}; appending to the file open", problem); // once a minute at most: it may happen at every rotation
-            refusalLogged = true;
-            refusalLoggedAt = System.nanoTime();
+            nextRefusalLog = System.nanoTime() + 60_000_000_000L;
         }
         size = 0; // try again after another maxBytes
         return false;
