@@ -36,7 +36,12 @@ public final class HeldDirectory implements AutoCloseable {
      *                     missing or was swapped while it was opened
      */
     public static HeldDirectory parentOf(Path file) throws IOException {
-        Path dir = PathWalk.parentOf(file).path();
+        return of(PathWalk.parentOf(file));
+    }
+
+    /** Holds a directory already walked (the caller's own {@link PathWalk}, not done twice). */
+    static HeldDirectory of(PathWalk.Dir walked) throws IOException {
+        Path dir = walked.path();
         Fd fd;
         try {
             fd = PosixFiles.open(dir, PosixFiles.O_PATH | PosixFiles.O_DIRECTORY | PosixFiles.O_NOFOLLOW
@@ -67,11 +72,12 @@ public final class HeldDirectory implements AutoCloseable {
      * walked, not in the link's target (a check after the open would come too late for that).
      *
      * @throws PosixException from open(2), for the caller to explain (ELOOP, ENXIO...)
+     * @param walked the walk of {@code file}'s directory
      * @throws IOException    when the directory itself is refused (see {@link #parentOf})
      */
-    static Fd open(Path file, int flags, int mode) throws IOException {
-        try (HeldDirectory dir = parentOf(file)) {
-            return PosixFiles.open(dir.entry(file.toAbsolutePath().getFileName().toString()), flags, mode);
+    static Fd open(PathWalk.Dir walked, Path file, int flags, int mode) throws IOException {
+        try (HeldDirectory dir = of(walked)) {
+            return PosixFiles.open(dir.entry(file.getFileName().toString()), flags, mode);
         }
     }
 

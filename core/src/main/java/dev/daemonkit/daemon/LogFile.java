@@ -61,7 +61,7 @@ public final class LogFile {
             if (links >= MAX_LINKS) {
                 throw new IOException("log " + file.toAbsolutePath() + ": more than " + MAX_LINKS + " symbolic links");
             }
-            return openAppend(trustedTarget(abs), false, links + 1);
+            return openAppend(trustedTarget(dir, abs), false, links + 1);
         }
         if (!follow) {
             flags |= PosixFiles.O_NOFOLLOW;
@@ -71,7 +71,7 @@ public final class LogFile {
         boolean held = dir.othersCanChange() && !follow;
         Fd fd;
         try {
-            fd = held ? HeldDirectory.open(abs, flags, 0644) : PosixFiles.open(abs, flags, 0644);
+            fd = held ? HeldDirectory.open(dir, abs, flags, 0644) : PosixFiles.open(abs, flags, 0644);
         } catch (PosixException e) {
             throw switch (e.errno()) {
                 case ELOOP -> new IOException("log " + abs + " is a symbolic link " + (forAnotherUser
@@ -139,16 +139,12 @@ public final class LogFile {
      * a readlink by name was beaten by an even number of exchanges in between). Relative targets
      * are taken from the directory.
      */
-    private static Path trustedTarget(Path abs) throws IOException {
-        try (HeldDirectory held = HeldDirectory.parentOf(abs);
+    private static Path trustedTarget(PathWalk.Dir dir, Path abs) throws IOException {
+        try (HeldDirectory held = HeldDirectory.of(dir);
                 Fd link = PosixFiles.open(held.entry(abs.getFileName().toString()),
                         PosixFiles.O_PATH | PosixFiles.O_NOFOLLOW | PosixFiles.O_CLOEXEC, 0)) {
             // The link itself, pinned: its owner and its target are read from this one inode.
-            FileStat st = PosixFiles.fstat(link);
-            int me = Posix.geteuid();
-            boolean trusted = st.type() == FileStat.Type.SYMLINK && (st.uid() == 0 || st.uid() == me)
-                    && held.stat().uid() == st.uid();
-            if (!trusted) {
+            if (!trusted(PosixFiles.fstat(link), held.stat().uid())) {
                 throw new IOException("log " + abs + " changed while its symbolic link was read: a directory on the way"
                         + " can be changed by another user; refusing it");
             }
@@ -168,12 +164,14 @@ public final class LogFile {
             }
             throw e;
         }
-        if (link.type() != FileStat.Type.SYMLINK) {
-            return false;
-        }
         Path dir = abs.getParent();
-        boolean trustedMaker = link.uid() == 0 || link.uid() == Posix.geteuid();
-        return trustedMaker && dir != null && PosixFiles.stat(dir).uid() == link.uid();
+        return link.type() == FileStat.Type.SYMLINK && dir != null && trusted(link, PosixFiles.stat(dir).uid());
+    }
+
+    /** The rule for a symlink: made by root or the caller, in a directory of the link's owner. */
+    private static boolean trusted(FileStat link, int dirOwner) {
+        return link.type() == FileStat.Type.SYMLINK && (link.uid() == 0 || link.uid() == Posix.geteuid())
+                && dirOwner == link.uid();
     }
 
     /**

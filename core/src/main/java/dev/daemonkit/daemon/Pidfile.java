@@ -92,7 +92,7 @@ public final class Pidfile implements AutoCloseable {
         }
         Path abs = dir.resolve(path.toAbsolutePath().getFileName());
         for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-            Pidfile p = tryAcquire(abs, transientLock, dir.othersCanChange(), attempt == LOCK_ATTEMPTS - 1);
+            Pidfile p = tryAcquire(abs, transientLock, dir, attempt == LOCK_ATTEMPTS - 1);
             if (p != null) {
                 return p;
             }
@@ -103,13 +103,14 @@ public final class Pidfile implements AutoCloseable {
     }
 
     /** One attempt; null when the file changed under us or a looker held the lock for a moment. */
-    private static Pidfile tryAcquire(Path abs, boolean transientLock, boolean confirm, boolean lastAttempt)
+    private static Pidfile tryAcquire(Path abs, boolean transientLock, PathWalk.Dir dir, boolean lastAttempt)
             throws IOException {
+        boolean confirm = dir.othersCanChange();
         Fd writer;
         try {
             int flags = PosixFiles.O_RDWR | PosixFiles.O_CREAT | OPEN_FLAGS;
             // Where a directory on the way could be swapped: created inside the directory walked.
-            writer = confirm ? HeldDirectory.open(abs, flags, 0644) : PosixFiles.open(abs, flags, 0644);
+            writer = confirm ? HeldDirectory.open(dir, abs, flags, 0644) : PosixFiles.open(abs, flags, 0644);
         } catch (PosixException e) {
             throw openError(abs, e);
         }
@@ -302,14 +303,14 @@ public final class Pidfile implements AutoCloseable {
      * the link's target between the two.
      */
     private static boolean unlinkIfStill(Path path, FileStat expected) throws PosixException {
-        boolean held;
+        PathWalk.Dir walked;
         try {
-            held = PathWalk.parentOf(path).othersCanChange();
+            walked = PathWalk.parentOf(path);
         } catch (IOException e) {
             return false; // a link another user planted on the way now: not ours to unlink through
         }
-        if (held) {
-            try (HeldDirectory dir = HeldDirectory.parentOf(path)) {
+        if (walked.othersCanChange()) {
+            try (HeldDirectory dir = HeldDirectory.of(walked)) {
                 Optional<Path> ours = dir.entryIfStill(path.getFileName().toString(), expected);
                 if (ours.isEmpty()) {
                     return false;
