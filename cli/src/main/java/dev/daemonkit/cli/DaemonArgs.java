@@ -39,8 +39,10 @@ final class DaemonArgs {
                                  (default 10s; --start-timeout is the same setting)
             --wait-ready         require that report (Daemon.ready() or READY on fd 3) instead of
                                  accepting a program that merely stayed alive for the grace period
-            --grace D            how long a plain program must stay alive to count as started
-                                 (default 1s)
+            --grace D            a plain program (one that reports no readiness) counts as started
+                                 once alive for all of D (supervisord's startsecs); without it,
+                                 once it settles (every process of it asleep, no CPU used for
+                                 5 ms: started and waiting for work), or alive after 1s if busy
             --forking            the program puts itself in the background and writes its own
                                  pidfile (nginx, redis daemonize yes; systemd Type=forking +
                                  PIDFile=): --pidfile is that file; success once the first process
@@ -149,8 +151,9 @@ final class DaemonArgs {
         return SuperviseArgs.apply(a, ProgramOptions.serviceOptions(), b).service();
     }
 
-    static Duration grace(Args a) throws UsageException {
-        return a.duration("grace", DaemonLauncher.DEFAULT_GRACE);
+    /** --grace D: alive for all of D; without it, settled or at most 1 s. */
+    static DaemonLauncher.Grace grace(Args a) throws UsageException {
+        return a.get("grace").isPresent() ? DaemonLauncher.Grace.full(a.duration("grace", Duration.ZERO)) : DaemonLauncher.DEFAULT_GRACE;
     }
 
     /** Checks everything checkable before starting; bad input becomes exit 2. */

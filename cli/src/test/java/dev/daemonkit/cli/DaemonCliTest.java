@@ -185,6 +185,32 @@ class DaemonCliTest {
     }
 
     @Test
+    void aProgramCountsAsStartedOnceSettledUnlessAWholeGraceIsAsked() throws Exception {
+        Path pidfile = dir.resolve("s.pid");
+        String p = pidfile.toString();
+        // Asleep at once (the shell in wait4, sleep in nanosleep), using no CPU: settled, started,
+        // although it fails later; a whole --grace sees that failure.
+        String waitsThenFails = "sleep 2; exit 6";
+        Cli.Result settled = Cli.run("start", "--pidfile", p, "--", "sh", "-c", waitsThenFails);
+        assertEquals(0, settled.exitCode(), settled.all());
+        startedPid(pidfile);
+        assertEquals(0, Cli.run("stop", "--pidfile", p).exitCode());
+        Cli.Result whole = Cli.run("start", "--pidfile", p, "--grace", "5s", "--", "sh", "-c", waitsThenFails);
+        assertEquals(1, whole.exitCode(), whole.all());
+        assertTrue(whole.stderr().contains("exited with status 6"), whole.all());
+        // Busy until it fails (tens of milliseconds of CPU), itself or in a child it waits for:
+        // never settled, so its failure is the start's.
+        String busy = "i=0; while [ $i -lt 50000 ]; do i=$((i+1)); done";
+        Cli.Result self = Cli.run("start", "--pidfile", p, "--", "sh", "-c", busy + "; exit 4");
+        assertEquals(1, self.exitCode(), self.all());
+        assertTrue(self.stderr().contains("exited with status 4"), self.all());
+        Cli.Result child = Cli.run("start", "--pidfile", p, "--", "sh", "-c", "sh -c '" + busy + "'; exit 5");
+        assertEquals(1, child.exitCode(), child.all());
+        assertTrue(child.stderr().contains("exited with status 5"), child.all());
+        assertFalse(Files.exists(pidfile), "no pidfile left behind");
+    }
+
+    @Test
     void badInputStartsNothing() throws Exception {
         Path pidfile = dir.resolve("b.pid");
         String p = pidfile.toString();

@@ -48,8 +48,30 @@ public final class DaemonLauncher {
     public static final String ENV_STDERR = "DAEMONKIT_STDERR";
     /** The fd number the pidfile gets in the daemon. */
     static final int PIDFILE_CHILD_FD = 4;
-    /** How long a program that does not use daemonkit's readiness must stay alive to count as started. */
-    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(1);
+    /**
+     * How a program that reports no readiness counts as started: alive after {@code max}, or, with
+     * {@code untilSettled}, as soon as it has settled before that — every process it started
+     * asleep and none of them using CPU for {@link #SETTLE_STEP} (it finished starting on its own
+     * and now waits for work, a timer or the network). A program that dies while it starts fails
+     * the start either way; one that waits first and then dies is seen as started when settled.
+     */
+    public record Grace(Duration max, boolean untilSettled) {
+        /** Alive for the whole of {@code d} (supervisord's startsecs). */
+        public static Grace full(Duration d) {
+            return new Grace(d, false);
+        }
+
+        /** Settled, or alive for {@code max} if it keeps busy that long. */
+        public static Grace untilSettled(Duration max) {
+            return new Grace(max, true);
+        }
+    }
+
+    /** How long the program must be seen still (asleep, no CPU used) to count as settled. */
+    public static final Duration SETTLE_STEP = Duration.ofMillis(5);
+
+    /** The default: settled, or at most 1 s. */
+    public static final Grace DEFAULT_GRACE = Grace.untilSettled(Duration.ofSeconds(1));
 
     private DaemonLauncher() {
     }
@@ -152,7 +174,7 @@ public final class DaemonLauncher {
     /**
      * Starts {@code command} as a daemon and waits until it is up.
      *
-     * @param grace      how long a program that does not announce readiness must stay alive
+     * @param grace      when a program that does not announce readiness counts as started
      * @param waitReady  true: success only on an explicit READY (a daemonkit-aware program), within
      *                   the options' ready timeout
      * @param relaunch   false: any program, which gets the options' user from exec on
@@ -162,7 +184,7 @@ public final class DaemonLauncher {
      * @throws StartFailedException when it died, reported an error, or was not ready in time; the
      *                              pidfile is removed and nothing it started is left running
      */
-    public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Duration grace,
+    public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Grace grace,
             boolean waitReady, boolean relaunch) throws IOException, InterruptedException {
         return start(o, command, extraEnv, grace, waitReady, relaunch, ServiceProtocol.NONE);
     }
@@ -178,7 +200,7 @@ public final class DaemonLauncher {
      * @throws IllegalArgumentException {@code service} has a watchdog: nothing would be left to
      *                                  watch it once the launcher has returned (supervise does that)
      */
-    public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Duration grace,
+    public static Outcome start(DaemonOptions o, List<String> command, Map<String, String> extraEnv, Grace grace,
             boolean waitReady, boolean relaunch, ServiceProtocol service) throws IOException, InterruptedException {
         command = Spawn.anchorProgram(command); // ./run.sh: in the launch directory, not the daemon's "/"
         if (service.hasWatchdog()) {

@@ -29,7 +29,7 @@ final class SelfRelaunch {
             DaemonLauncher.check(o, self);
             String stage = o.doubleFork() ? "1" : "2";
             DaemonLauncher.Outcome out = DaemonLauncher.start(o, self, Map.of(o.markerVariable(), stage),
-                    o.readyTimeout(), true, true);
+                    DaemonLauncher.Grace.full(o.readyTimeout()), true, true);
             // Results on stdout, as `daemonkit start` prints them.
             switch (out) {
                 case DaemonLauncher.Outcome.Started s -> System.out.println("started (pid " + s.pid() + ")");

@@ -7,6 +7,7 @@ import dev.daemonkit.posix.PosixFiles;
 import dev.daemonkit.posix.WaitStatus;
 import dev.daemonkit.process.ChildProcess;
 import dev.daemonkit.process.FileLocks;
+import dev.daemonkit.process.ProcessActivity;
 import dev.daemonkit.process.ProcessInfo;
 import dev.daemonkit.process.ProcessTable;
 import java.io.IOException;
@@ -33,7 +34,10 @@ final class Startup {
     private final Pidfile pidfile;
     private final DaemonOptions options;
     private final Optional<Fd> log;
-    private final Duration grace;
+    private final DaemonLauncher.Grace grace;
+    /** The last look at a plain program's tree that found it all asleep; null if none did yet. */
+    private ProcessActivity lastLook;
+    private long lastLookNanos;
     private boolean notify;
     private int daemonPid;
     /** A pid of this start named without its lock held, decided at READY; 0 for none. */
@@ -49,7 +53,7 @@ final class Startup {
     /** Bytes read from the pipe that do not end in a newline yet. */
     private final StringBuilder pending = new StringBuilder();
 
-    Startup(ChildProcess child, Fd readEnd, Pidfile pidfile, DaemonOptions options, Optional<Fd> log, Duration grace,
+    Startup(ChildProcess child, Fd readEnd, Pidfile pidfile, DaemonOptions options, Optional<Fd> log, DaemonLauncher.Grace grace,
             boolean waitReady) {
         this.child = child;
         this.readEnd = readEnd;
@@ -61,6 +65,21 @@ final class Startup {
         this.daemonPid = child.pid();
     }
 
+    /**
+     * The daemon's tree looked still across at least {@link DaemonLauncher#SETTLE_STEP} (the pipe
+     * may end a wait early), and it is alive.
+     */
+    private boolean settled() {
+        long at = System.nanoTime();
+        ProcessActivity now = ProcessActivity.of(daemonPid);
+        if (lastLook != null && now.stillSince(lastLook)) {
+            return at - lastLookNanos >= DaemonLauncher.SETTLE_STEP.toNanos() && isAlive(daemonPid);
+        }
+        lastLook = now.allAsleep() ? now : null;
+        lastLookNanos = at;
+        return false;
+    }
+
     /** Also waits for sd_notify READY=1 or a newline on the ready fd, instead of the grace period. */
     Startup external(ServiceReadiness r) {
         external = r;
@@ -70,8 +89,11 @@ final class Startup {
     /** Waits until the daemon is up; throws {@link StartFailedException} after cleaning up otherwise. */
     DaemonLauncher.Outcome.Started await() throws IOException, InterruptedException {
         long start = System.nanoTime();
-        long graceEnd = start + grace.toNanos();
+        long graceEnd = start + grace.max().toNanos();
         readyEnd = start + options.readyTimeout().toNanos();
+        if (grace.untilSettled() && !notify && external == null) {
+            settled(); // the first look: a program like sleep is asleep already
+        }
         while (true) {
             long now = System.nanoTime();
             boolean explicit = notify || external != null;
@@ -87,7 +109,9 @@ final class Startup {
                 }
                 throw died(deathMessage());
             }
-            Optional<DaemonLauncher.Outcome.Started> up = readPipe(Duration.ofMillis(Math.min(50, (end - now) / 1_000_000 + 1)));
+            boolean watchSettle = grace.untilSettled() && !explicit;
+            long step = watchSettle ? DaemonLauncher.SETTLE_STEP.toMillis() : 50;
+            Optional<DaemonLauncher.Outcome.Started> up = readPipe(Duration.ofMillis(Math.min(step, (end - now) / 1_000_000 + 1)));
             if (up.isEmpty()) {
                 up = checkExternal();
             }
@@ -95,6 +119,9 @@ final class Startup {
                 return up.get();
             }
             checkChild();
+            if (watchSettle && settled()) {
+                return started(false);
+            }
         }
     }
 
