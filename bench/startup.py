@@ -180,7 +180,7 @@ def main():
             ("`daemonkit status` (running supervisor's pidfile)", [SCRIPT, "status", "--pidfile", sv_pidfile], None, None),
             ("`daemonkit start -- sleep 3600`", [SCRIPT, "start", "--pidfile", start_pidfile, "--", "sleep", "3600"],
              3.0, stop_started),
-            ("`daemonkit start --grace 0 -- sleep 3600` (no 1 s alive check)",
+            ("`daemonkit start --grace 0 -- sleep 3600` (no alive check at all)",
              [SCRIPT, "start", "--grace", "0", "--pidfile", start_pidfile, "--", "sleep", "3600"], None, stop_started),
             ("`java -jar target/daemonkit.jar status` (JVM defaults, no cache)", [java, "-jar", jar, "status", "--pidfile", missing],
              None, None),

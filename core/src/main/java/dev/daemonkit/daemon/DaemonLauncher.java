@@ -190,7 +190,7 @@ public final class DaemonLauncher {
     }
 
     /**
-     * {@link #start(DaemonOptions, List, Map, Duration, boolean, boolean)} for a program that
+     * {@link #start(DaemonOptions, List, Map, Grace, boolean, boolean)} for a program that
      * reports readiness systemd's or s6's way, or gets listening sockets ({@code service}; its
      * start timeout is the options' ready timeout). The listening sockets take fds 3.. and the
      * ready fd its own number; the readiness pipe and the pidfile descriptor move above them
