@@ -110,7 +110,11 @@ final class Startup {
                 throw died(deathMessage());
             }
             boolean watchSettle = grace.untilSettled() && !explicit;
-            long step = watchSettle ? DaemonLauncher.SETTLE_STEP.toMillis() : 50;
+            // Watching it settle: wake when a step has passed since the last look (poll(2) may
+            // return a little early: one more millisecond rather than a whole second step).
+            long step = !watchSettle ? 50
+                    : lastLook == null ? DaemonLauncher.SETTLE_STEP.toMillis()
+                    : Math.max(1, (lastLookNanos + DaemonLauncher.SETTLE_STEP.toNanos() - now) / 1_000_000 + 1);
             Optional<DaemonLauncher.Outcome.Started> up = readPipe(Duration.ofMillis(Math.min(step, (end - now) / 1_000_000 + 1)));
             if (up.isEmpty()) {
                 up = checkExternal();
