@@ -44,6 +44,8 @@ public final class Main {
      */
     private static final java.util.Set<String> QUICK = java.util.Set.of(
             "status", "stop", "reload", "reopen-logs", "ctl", "ps", "version", "--version", "--help", "-h", "help");
+    /** Commands that start a daemon and return: they end as the quick ones do. */
+    private static final java.util.Set<String> LAUNCHERS = java.util.Set.of("start", "restart");
     /** Commands that keep running: logging is set up before they start, not on first use. */
     private static final java.util.Set<String> STAYING = java.util.Set.of("serve", "supervise", "prefork", "run", "init");
 
@@ -97,10 +99,11 @@ public final class Main {
         configureLogging();
         List<String> args = ByteStrings.exactArguments(argv); // arguments byte-exact
         int code = run(args, System.out, System.err);
-        if (args.isEmpty() || QUICK.contains(args.get(0)) || !COMMANDS.containsKey(args.get(0))) {
-            // Nothing of theirs needs a shutdown hook, and System.exit would first look for a
-            // System.Logger (JDK 21+ logs Runtime.exit) by scanning every jar on the class path
-            // for a service file: ~4 ms of a 40 ms command.
+        if (args.isEmpty() || QUICK.contains(args.get(0)) || LAUNCHERS.contains(args.get(0))
+                || !COMMANDS.containsKey(args.get(0))) {
+            // Nothing of theirs needs a shutdown hook (a started daemon holds its own pidfile), and
+            // System.exit would first look for a System.Logger (JDK 21+ logs Runtime.exit) by
+            // scanning every jar on the class path for a service file: ~4 ms of a 40 ms command.
             System.out.flush();
             System.err.flush();
             Runtime.getRuntime().halt(code);

@@ -2,6 +2,7 @@ package dev.daemonkit.posix;
 
 import dev.daemonkit.internal.libc.CString;
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,19 +30,28 @@ public final class CStringArray {
     public static CStringArray of(Arena arena, List<String> strings) {
         MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ADDRESS, i, CString.of(arena, strings.get(i)));
+            setPointer(array, i, CString.of(arena, strings.get(i)));
         }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        setPointer(array, strings.size(), MemorySegment.NULL);
         return new CStringArray(array, strings.size());
+    }
+
+    /**
+     * Element {@code i} of a pointer array, written as the 64-bit address it is on the supported
+     * (LP64) ABIs: ADDRESS's own var handle converts through MemorySegment and spins method-handle
+     * classes on its first use, ~2 ms of a launcher's single spawn; JAVA_LONG's is linked already.
+     */
+    private static void setPointer(MemorySegment array, long i, MemorySegment target) {
+        array.setAtIndex(JAVA_LONG, i, target.address());
     }
 
     /** Copies raw byte strings (from /proc/PID/cmdline or environ, which need not be UTF-8) into {@code arena}. */
     public static CStringArray ofBytes(Arena arena, List<byte[]> strings) {
         MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ADDRESS, i, CString.ofBytes(arena, strings.get(i)));
+            setPointer(array, i, CString.ofBytes(arena, strings.get(i)));
         }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        setPointer(array, strings.size(), MemorySegment.NULL);
         return new CStringArray(array, strings.size());
     }
 

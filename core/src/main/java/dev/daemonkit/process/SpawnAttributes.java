@@ -25,6 +25,20 @@ final class SpawnAttributes {
     /** What an attribute object encodes. */
     record Settings(boolean resetSignals, long keepIgnoredMask, boolean resetIds, boolean newSession,
             boolean newProcessGroup) {
+        // Written out: a record's own equals and hashCode are bootstrapped through
+        // ObjectMethods on first use, which spins eight method-handle classes (~4 ms of a
+        // launcher's one spawn, interpreted; the AOT cache cannot keep them).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Settings s && s.resetSignals == resetSignals && s.keepIgnoredMask == keepIgnoredMask
+                    && s.resetIds == resetIds && s.newSession == newSession && s.newProcessGroup == newProcessGroup;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(keepIgnoredMask) * 31 + (resetSignals ? 1 : 0) + (resetIds ? 2 : 0)
+                    + (newSession ? 4 : 0) + (newProcessGroup ? 8 : 0);
+        }
     }
 
     private static final Map<Settings, SpawnAttr> CACHE = new ConcurrentHashMap<>();

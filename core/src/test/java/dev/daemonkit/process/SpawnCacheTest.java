@@ -1,6 +1,7 @@
 package dev.daemonkit.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -20,6 +21,25 @@ import org.junit.jupiter.api.io.TempDir;
 class SpawnCacheTest {
     @TempDir
     Path dir;
+
+    @Test
+    void attributeSettingsAreEqualExactlyWhenEveryFieldIs() {
+        // equals and hashCode are written out (see Settings): each field must count.
+        SpawnAttributes.Settings base = new SpawnAttributes.Settings(true, 1L << 12, false, true, false);
+        SpawnAttributes.Settings same = new SpawnAttributes.Settings(true, 1L << 12, false, true, false);
+        assertEquals(base, same);
+        assertEquals(base.hashCode(), same.hashCode());
+        for (SpawnAttributes.Settings other : List.of(
+                new SpawnAttributes.Settings(false, 1L << 12, false, true, false),
+                new SpawnAttributes.Settings(true, 1L << 13, false, true, false),
+                new SpawnAttributes.Settings(true, 1L << 12, true, true, false),
+                new SpawnAttributes.Settings(true, 1L << 12, false, false, false),
+                new SpawnAttributes.Settings(true, 1L << 12, false, true, true))) {
+            assertNotEquals(base, other);
+            assertNotEquals(base.hashCode(), other.hashCode(), other.toString());
+        }
+        assertNotEquals(base, (Object) "not settings");
+    }
 
     @Test
     void onlyFixedFileActionsAreShared() {
