@@ -38,7 +38,7 @@ final class DaemonArgs {
             --ready-timeout D    how long to wait for a daemonkit-aware program to report ready
                                  (default 10s; --start-timeout is the same setting)
             --wait-ready         require that report (Daemon.ready() or READY on fd 3) instead of
-                                 accepting a program that merely stayed alive for the grace period
+                                 accepting a program that merely settled or stayed alive (--grace)
             --grace D            a plain program (one that reports no readiness) counts as started
                                  once alive for all of D (supervisord's startsecs); without it,
                                  once it settles (every process of it asleep, no CPU used for

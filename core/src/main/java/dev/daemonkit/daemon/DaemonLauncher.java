@@ -78,7 +78,7 @@ public final class DaemonLauncher {
 
     /** How a start ended. */
     public sealed interface Outcome {
-        /** The daemon is up; {@code ready} tells whether it said so itself (else it merely stayed alive). */
+        /** The daemon is up; {@code ready} tells whether it said so itself (else it merely settled or stayed alive). */
         record Started(int pid, boolean ready) implements Outcome {
         }
 
