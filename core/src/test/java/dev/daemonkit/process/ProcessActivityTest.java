@@ -31,6 +31,18 @@ class ProcessActivityTest {
         }
     }
 
+    /** {@code looks} looks 5 ms apart, none still since the one before; CPU time only grows. */
+    private static void assertNeverStill(int root, int looks) throws InterruptedException {
+        ProcessActivity last = ProcessActivity.of(root);
+        for (int i = 0; i < looks; i++) {
+            Thread.sleep(5);
+            ProcessActivity now = ProcessActivity.of(root);
+            assertFalse(now.stillSince(last), last + " then " + now);
+            assertTrue(now.cpuNanos() >= last.cpuNanos() && now.pids().contains(root), last + " then " + now);
+            last = now;
+        }
+    }
+
     @Test
     void aSleepingProgramIsSeenStill() throws Exception {
         ChildProcess c = Spawn.of("sleep", "30").start();
@@ -50,14 +62,7 @@ class ProcessActivityTest {
     void aBusyProgramNeverIs() throws Exception {
         ChildProcess c = Spawn.of("sh", "-c", "while :; do :; done").start();
         try {
-            ProcessActivity last = ProcessActivity.of(c.pid());
-            for (int i = 0; i < 20; i++) {
-                Thread.sleep(5);
-                ProcessActivity now = ProcessActivity.of(c.pid());
-                assertFalse(now.stillSince(last), last + " then " + now);
-                assertTrue(now.cpuNanos() >= last.cpuNanos(), last + " then " + now);
-                last = now;
-            }
+            assertNeverStill(c.pid(), 20);
         } finally {
             endTree(c);
         }
@@ -69,14 +74,7 @@ class ProcessActivityTest {
         ChildProcess c = Spawn.of("sh", "-c", "sh -c 'while :; do :; done'; exit 0").start();
         try {
             assertTrue(Processes.eventually(Duration.ofSeconds(5), () -> ProcessActivity.of(c.pid()).pids().size() == 2));
-            ProcessActivity last = ProcessActivity.of(c.pid());
-            for (int i = 0; i < 10; i++) {
-                Thread.sleep(5);
-                ProcessActivity now = ProcessActivity.of(c.pid());
-                assertFalse(now.stillSince(last), last + " then " + now);
-                last = now;
-            }
-            assertTrue(last.pids().contains(c.pid()), last.toString());
+            assertNeverStill(c.pid(), 10);
         } finally {
             endTree(c);
         }
