@@ -178,8 +178,10 @@ def main():
             ("`daemonkit ctl status` (running supervisor)", [SCRIPT, "ctl", "--pidfile", sv_pidfile, "status"], 1.5, None),
             # The common real case, outside the goal's list: the FFM calls of the lock and pidfd.
             ("`daemonkit status` (running supervisor's pidfile)", [SCRIPT, "status", "--pidfile", sv_pidfile], None, None),
-            ("`daemonkit start -- sleep 3600`", [SCRIPT, "start", "--pidfile", start_pidfile, "--", "sleep", "3600"],
+            ("`daemonkit start -- sleep 3600` (its default 1 s alive check)", [SCRIPT, "start", "--pidfile", start_pidfile, "--", "sleep", "3600"],
              3.0, stop_started),
+            ("`daemonkit start --grace settled -- sleep 3600` (returns once the program is still)",
+             [SCRIPT, "start", "--grace", "settled", "--pidfile", start_pidfile, "--", "sleep", "3600"], None, stop_started),
             ("`daemonkit start --grace 0 -- sleep 3600` (no alive check at all)",
              [SCRIPT, "start", "--grace", "0", "--pidfile", start_pidfile, "--", "sleep", "3600"], None, stop_started),
             ("`java -jar target/daemonkit.jar status` (JVM defaults, no cache)", [java, "-jar", jar, "status", "--pidfile", missing],

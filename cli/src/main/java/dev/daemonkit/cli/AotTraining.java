@@ -136,7 +136,7 @@ public final class AotTraining {
         // start's own cost (downcall stubs, lambda forms) and come from the cache afterwards.
         Path daemonPidfile = dir.resolve("trained.pid");
         try {
-            Main.run(List.of("start", "--pidfile", daemonPidfile.toString(), "--", "sleep", "60"),
+            Main.run(List.of("start", "--grace", "settled", "--pidfile", daemonPidfile.toString(), "--", "sleep", "60"),
                     sink, sink);
             Main.run(List.of("status", "--pidfile", daemonPidfile.toString()), sink, sink);
         } finally {

@@ -28,9 +28,9 @@ final class StartCommand implements Command {
             Starts CMD detached: posix_spawn in a new session, stdin from /dev/null, stdout and stderr
             appended to --log (or /dev/null), directory and umask applied, SIGHUP/SIGTTIN/SIGTTOU/SIGPIPE
             ignored. The pidfile holds the daemon's pid and stays locked for its whole life.
-            Returns once the daemon has settled or stayed alive (--grace), or is ready if it uses
-            daemonkit's readiness, sends READY=1 to its NOTIFY_SOCKET (--notify) or writes a newline on
-            fd N (--ready-fd N). A program that exits while it starts is a failed start (exit 1).
+            Returns once the daemon has stayed alive for --grace (1s), or is ready if it uses daemonkit's
+            readiness, sends READY=1 to its NOTIFY_SOCKET (--notify) or writes a newline on fd N
+            (--ready-fd N). A program that exits before that is a failed start (exit 1).
 
             options:
             """ + DaemonArgs.OPTIONS_HELP + """

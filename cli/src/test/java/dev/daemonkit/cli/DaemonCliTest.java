@@ -185,29 +185,37 @@ class DaemonCliTest {
     }
 
     @Test
-    void aProgramCountsAsStartedOnceSettledUnlessAWholeGraceIsAsked() throws Exception {
+    void theDefaultCheckWaitsASecondAndGraceSettledReturnsOnceTheProgramIsStill() throws Exception {
         Path pidfile = dir.resolve("s.pid");
         String p = pidfile.toString();
-        // Asleep at once (the shell in wait4, sleep in nanosleep), using no CPU: settled, started,
-        // although it fails later; a whole --grace sees that failure.
-        String waitsThenFails = "sleep 2; exit 6";
-        Cli.Result settled = Cli.run("start", "--pidfile", p, "--", "sh", "-c", waitsThenFails);
-        assertEquals(0, settled.exitCode(), settled.all());
-        startedPid(pidfile);
-        assertEquals(0, Cli.run("stop", "--pidfile", p).exitCode());
-        Cli.Result whole = Cli.run("start", "--pidfile", p, "--grace", "5s", "--", "sh", "-c", waitsThenFails);
+        // Waits on something (here a timer; a database or DNS looks the same), then fails: the
+        // default second sees it fail; --grace settled sees it asleep with no CPU used, started.
+        String waitsThenFails = "sleep 0.3; exit 6";
+        Cli.Result whole = Cli.run("start", "--pidfile", p, "--", "sh", "-c", waitsThenFails);
         assertEquals(1, whole.exitCode(), whole.all());
         assertTrue(whole.stderr().contains("exited with status 6"), whole.all());
+        Cli.Result settled = Cli.run("start", "--pidfile", p, "--grace", "settled", "--", "sh", "-c", waitsThenFails);
+        assertEquals(0, settled.exitCode(), settled.all());
+        startedPid(pidfile);
+        Cli.Result status = Cli.run("status", "--pidfile", p);
+        for (int i = 0; i < 50 && status.exitCode() == 0; i++) { // it fails 0.3 s after its start
+            Thread.sleep(100);
+            status = Cli.run("status", "--pidfile", p);
+        }
+        assertEquals(1, status.exitCode(), "dead, its pidfile left: " + status.all());
+        assertEquals(0, Cli.run("stop", "--pidfile", p).exitCode()); // removes the stale pidfile
         // Busy until it fails (tens of milliseconds of CPU), itself or in a child it waits for:
-        // never settled, so its failure is the start's.
+        // never settled, so --grace settled still fails the start.
         String busy = "i=0; while [ $i -lt 50000 ]; do i=$((i+1)); done";
-        Cli.Result self = Cli.run("start", "--pidfile", p, "--", "sh", "-c", busy + "; exit 4");
+        Cli.Result self = Cli.run("start", "--pidfile", p, "--grace", "settled", "--", "sh", "-c", busy + "; exit 4");
         assertEquals(1, self.exitCode(), self.all());
         assertTrue(self.stderr().contains("exited with status 4"), self.all());
-        Cli.Result child = Cli.run("start", "--pidfile", p, "--", "sh", "-c", "sh -c '" + busy + "'; exit 5");
+        Cli.Result child = Cli.run("start", "--pidfile", p, "--grace", "settled", "--", "sh", "-c",
+                "sh -c '" + busy + "'; exit 5");
         assertEquals(1, child.exitCode(), child.all());
         assertTrue(child.stderr().contains("exited with status 5"), child.all());
         assertFalse(Files.exists(pidfile), "no pidfile left behind");
+        assertUsage(Cli.run("start", "--pidfile", p, "--grace", "soon", "--", "sleep", "1"), "or settled: soon");
     }
 
     @Test

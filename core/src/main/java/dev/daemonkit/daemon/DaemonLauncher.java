@@ -51,9 +51,12 @@ public final class DaemonLauncher {
     /**
      * How a program that reports no readiness counts as started: alive after {@code max}, or, with
      * {@code untilSettled}, as soon as it has settled before that — every process it started
-     * asleep and none of them using CPU for {@link #SETTLE_STEP} (it finished starting on its own
-     * and now waits for work, a timer or the network). A program that dies while it starts fails
-     * the start either way; one that waits first and then dies is seen as started when settled.
+     * asleep and none of them using CPU for {@link #SETTLE_STEP}. Settling is fast (a program
+     * like sleep settles ~5 ms after its spawn) and still fails a program that fails while it is
+     * busy starting (a bad flag, a missing file, a port in use), but it cannot tell waiting for
+     * work from waiting for a dependency: a program that waits a few milliseconds on a database,
+     * DNS, SSH or a lock and then fails is seen as started. The default is therefore the whole
+     * second.
      */
     public record Grace(Duration max, boolean untilSettled) {
         /** Alive for the whole of {@code d} (supervisord's startsecs). */
@@ -70,8 +73,11 @@ public final class DaemonLauncher {
     /** How long the program must be seen still (asleep, no CPU used) to count as settled. */
     public static final Duration SETTLE_STEP = Duration.ofMillis(5);
 
-    /** The default: settled, or at most 1 s. */
-    public static final Grace DEFAULT_GRACE = Grace.untilSettled(Duration.ofSeconds(1));
+    /** The default: alive for 1 s (supervisord's startsecs). */
+    public static final Grace DEFAULT_GRACE = Grace.full(Duration.ofSeconds(1));
+
+    /** {@code start --grace settled}: settled, or alive after 1 s if it keeps busy. */
+    public static final Grace SETTLED = Grace.untilSettled(Duration.ofSeconds(1));
 
     private DaemonLauncher() {
     }

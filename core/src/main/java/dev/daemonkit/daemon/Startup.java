@@ -123,7 +123,7 @@ final class Startup {
                 return up.get();
             }
             checkChild();
-            if (watchSettle && settled()) {
+            if (watchSettle && !notify && settled()) { // a NOTIFY line just read: wait for READY instead
                 return started(false);
             }
         }

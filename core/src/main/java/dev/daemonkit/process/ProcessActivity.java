@@ -13,7 +13,8 @@ import java.util.Set;
  * CPU time all their threads have used (nanoseconds, from /proc/PID/task/TID/schedstat), and
  * whether every one of those threads was asleep (state S: blocked in poll, accept, nanosleep, a
  * futex...). Two looks that saw the same processes asleep and the same CPU time mean nothing in
- * the tree ran in between: it has finished what it did on its own and waits for the world.
+ * the tree ran in between: it has finished what it did on its own and waits for the world —
+ * for work, or for a dependency (a database, DNS, a lock): the two look alike.
  *
  * <p>A runnable thread that is not scheduled (a busy machine) is R, not S, and a thread blocked on
  * the disk is D: neither counts as asleep, so load never makes a busy program look idle.
@@ -46,16 +47,18 @@ public record ProcessActivity(Set<Integer> pids, long cpuNanos, boolean allAslee
 
     /**
      * {@code root} and its live descendants. Those were all created after it, so their pids lie
-     * between it and the newest pid the kernel handed out (the last field of /proc/loadavg): a
-     * just-spawned program's tree is found by reading those few /proc entries, not all of /proc
-     * (which costs milliseconds in a JVM that has just started). The whole of /proc is read when
-     * pids have wrapped around since, or many were created. A thread of a descendant read this
-     * way is looked at as its process a second time: the same answer twice.
+     * between it and the last pid the kernel handed out in this pid namespace
+     * (/proc/sys/kernel/ns_last_pid; /proc/loadavg's last field can be virtualised, by LXCFS for
+     * one): a just-spawned program's tree is found by reading those few /proc entries, not all of
+     * /proc (which costs milliseconds in a JVM that has just started). The whole of /proc is read
+     * when pids have wrapped around since, many were created, or the counter cannot be read. A
+     * thread of a descendant read this way is looked at as its process a second time: the same
+     * answer twice.
      */
     static Set<Integer> tree(int root) {
         Set<Integer> pids = new HashSet<>();
         pids.add(root);
-        int newest = newestPid();
+        int newest = lastPid();
         if (newest < root || newest - root > RECENT_PIDS_MAX) {
             pids.addAll(Descendants.live(root).keySet());
             return pids;
@@ -69,11 +72,10 @@ public record ProcessActivity(Set<Integer> pids, long cpuNanos, boolean allAslee
         return pids;
     }
 
-    /** The most recently created pid (/proc/loadavg: "0.00 0.01 0.05 1/78 16017"); -1 if unreadable. */
-    private static int newestPid() {
+    /** The last pid handed out in this pid namespace; -1 if unreadable. */
+    private static int lastPid() {
         try {
-            String s = KernelFiles.read(Path.of("/proc/loadavg")).trim();
-            return Integer.parseInt(s.substring(s.lastIndexOf(' ') + 1));
+            return Integer.parseInt(KernelFiles.read(Path.of("/proc/sys/kernel/ns_last_pid")).trim());
         } catch (IOException | RuntimeException e) {
             return -1;
         }

@@ -16,16 +16,15 @@ class ProcessActivityTest {
 
     /**
      * Kills the shell's children (it reaps them and exits: no orphan is left for init), then
-     * the shell if it is still there, and reaps it.
+     * the shell if it is still there, and reaps it. The children are found by a scan of all of
+     * /proc, not by the code under test.
      */
     private static void endTree(ChildProcess shell) throws Exception {
-        Set<Integer> tree = ProcessActivity.tree(shell.pid());
-        for (int pid : tree) {
-            if (pid != shell.pid()) {
-                Posix.kill(pid, Signal.SIGKILL);
-            }
+        Set<Integer> children = Descendants.live(shell.pid()).keySet();
+        for (int pid : children) {
+            Posix.kill(pid, Signal.SIGKILL);
         }
-        if (tree.size() == 1 || shell.waitFor(Duration.ofSeconds(5)).isEmpty()) {
+        if (children.isEmpty() || shell.waitFor(Duration.ofSeconds(5)).isEmpty()) {
             shell.signal(Signal.SIGKILL);
             shell.waitFor();
         }
