@@ -11,6 +11,7 @@ import dev.daemonkit.process.FileLocks;
 import dev.daemonkit.testkit.Cli;
 import dev.daemonkit.testkit.Leftovers;
 import dev.daemonkit.testkit.Processes;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -186,6 +187,30 @@ class PidfileTrustCliTest {
         assertEquals(1, stop.exitCode(), stop.all());
         assertTrue(Processes.alive(daemon));
         assertEquals(daemon + "\n", Files.readString(p));
+    }
+
+    @Test
+    void anUnprivilegedUserIsNotToldThatADeadPidRunsWhenTheLockWasPassedOn() throws Exception {
+        assumeTrue(Posix.geteuid() == 0, "needs root to hold the lock as root and the CLI as nobody");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path p = dir.resolve("passed.pid");
+        // A root shell locks the pidfile (through flock(1), which exits), writes its own pid and
+        // leaves the lock to a background child: both pids nobody could read have exited.
+        Process sh = new ProcessBuilder("sh", "-c",
+                "exec 9>>\"$0\"; flock -x 9; echo $$ > \"$0\"; sleep 300 >/dev/null 2>&1 & echo $!", p.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        long holder = Long.parseLong(out);
+        leftovers.kill(holder);
+        assertEquals(0, sh.waitFor());
+        long written = Long.parseLong(Files.readString(p).trim());
+        Cli.Result root = Cli.run("status", "--pidfile", p.toString());
+        assertEquals(0, root.exitCode(), root.all());
+        assertTrue(root.stdout().contains("running (pid " + holder + ")"), root.all()); // /proc/PID/fd shows root the holder
+        Cli.Result nobody = Cli.runAs("nobody", "status", "--pidfile", p.toString());
+        assertEquals(0, nobody.exitCode(), nobody.all());
+        assertTrue(nobody.stdout().contains("held by a process this user cannot see"), nobody.all());
+        assertFalse(nobody.stdout().contains("pid " + written), nobody.all());
     }
 
     @Test

@@ -66,7 +66,9 @@ public final class DaemonControl {
                     case UNVERIFIED -> "; pidfile not locked, not started by daemonkit: identity not verified"
                             + " (see --exec/--user)";
                 };
-                String head = "running (pid " + pid + how + ")";
+                String head = pid > 0 ? "running (pid " + pid + how + ")"
+                        : "running (its pidfile's lock is held by a process this user cannot see; the pids"
+                                + " it names have exited)";
                 return info.map(i -> head + ", up " + human(i.uptime()) + ": " + Startup.printable(i.commandText())).orElse(head)
                         + note.map(n -> " [" + n + "]").orElse("");
             }

@@ -4,6 +4,7 @@ import dev.daemonkit.process.ProcessTable;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What a pidfile leads to, decided from one {@link PidfileProbe} snapshot: the daemon proven by
@@ -44,8 +45,22 @@ sealed interface Resolved {
         }
     }
 
-    /** Locked, but this user cannot see by whom (another user's processes): {@code pid} is a guess. */
+    /**
+     * Locked, but this user cannot see by whom (another user's processes): {@code pid} is a guess,
+     * -1 when neither the pidfile's pid nor the lock's taker is alive (the lock was passed on to a
+     * child of an exited process, which only /proc/PID/fd, unreadable here, would show).
+     */
     record LockedUnverified(PidfileProbe.Regular file, int pid) implements Resolved {
+    }
+
+    /** The pidfile's pid or else the lock's taker, whichever is alive; -1 for neither. */
+    private static int visibleGuess(OptionalInt written, OptionalInt taker) {
+        for (OptionalInt pid : List.of(written, taker)) {
+            if (pid.isPresent() && ProcessTable.of(pid.getAsInt()).filter(p -> !p.isZombie()).isPresent()) {
+                return pid.getAsInt();
+            }
+        }
+        return -1;
     }
 
     /**
@@ -117,7 +132,7 @@ sealed interface Resolved {
                             return new Locked(r, daemon, holders, expected.mismatch(daemon));
                         }
                         if (!r.lock().verifiable()) {
-                            return new LockedUnverified(r, hint.orElse(r.lock().lockerPid().orElse(-1)));
+                            return new LockedUnverified(r, visibleGuess(hint, r.lock().lockerPid()));
                         }
                         if (attempt < 5) {
                             Pidfile.sleep(20); // its holder is exiting right now: look again
