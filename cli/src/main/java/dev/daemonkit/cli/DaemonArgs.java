@@ -8,6 +8,7 @@ import dev.daemonkit.supervise.ProgramSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** The options shared by start, restart and run, turned into {@link DaemonOptions}. */
@@ -155,11 +156,12 @@ final class DaemonArgs {
 
     /** --grace D: alive for all of D (default 1 s); --grace settled: settled, or alive after 1 s. */
     static DaemonLauncher.Grace grace(Args a) throws UsageException {
-        if (a.get("grace").filter("settled"::equals).isPresent()) {
-            return DaemonLauncher.SETTLED;
-        }
-        if (a.get("grace").isEmpty()) {
+        Optional<String> given = a.get("grace");
+        if (given.isEmpty()) {
             return DaemonLauncher.DEFAULT_GRACE;
+        }
+        if (given.get().equals("settled")) {
+            return DaemonLauncher.SETTLED;
         }
         try {
             return DaemonLauncher.Grace.full(a.duration("grace", Duration.ZERO));

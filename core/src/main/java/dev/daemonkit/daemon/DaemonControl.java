@@ -227,7 +227,7 @@ public final class DaemonControl {
                     && expected.mismatch(pid).isEmpty();
             case Resolved.Locked l -> FileLocks.holds(pid, l.file().file()) && expected.mismatch(pid).isEmpty();
             case Resolved.Foreign f -> expected.isStated() && expected.mismatch(pid).isEmpty()
-                    && ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false);
+                    && ProcessTable.isLive(pid);
             default -> false;
         };
     }

@@ -56,7 +56,7 @@ sealed interface Resolved {
     /** The pidfile's pid or else the lock's taker, whichever is alive; -1 for neither. */
     private static int visibleGuess(OptionalInt written, OptionalInt taker) {
         for (OptionalInt pid : List.of(written, taker)) {
-            if (pid.isPresent() && ProcessTable.of(pid.getAsInt()).filter(p -> !p.isZombie()).isPresent()) {
+            if (pid.isPresent() && ProcessTable.isLive(pid.getAsInt())) {
                 return pid.getAsInt();
             }
         }
@@ -151,7 +151,7 @@ sealed interface Resolved {
                         return new Bad(pidfile + " holds '" + r.content().text() + "', not a pid", true);
                     }
                     int pid = hint.getAsInt();
-                    if (!ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false)) {
+                    if (!ProcessTable.isLive(pid)) {
                         return new Stale(r, pid);
                     }
                     return new Foreign(r, pid, expected.isStated(), expected.mismatch(pid));

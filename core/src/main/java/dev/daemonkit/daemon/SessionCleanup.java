@@ -61,7 +61,7 @@ final class SessionCleanup {
 
     /** Whether {@code pid} is a live descendant of this process now. */
     static boolean isOurs(int pid) {
-        return ProcessTable.of(pid).filter(p -> !p.isZombie()).isPresent() && ProcessTable.isDescendant(pid, Posix.getpid());
+        return ProcessTable.isLive(pid) && ProcessTable.isDescendant(pid, Posix.getpid());
     }
 
     /** "pid 4242 (sleep 100), pid 4243 (sh -c ...)". */

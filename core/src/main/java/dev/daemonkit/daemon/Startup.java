@@ -65,6 +65,11 @@ final class Startup {
         this.daemonPid = child.pid();
     }
 
+    /** --grace settled, and the program has not said it will report readiness itself. */
+    private boolean watchingItSettle() {
+        return grace.untilSettled() && !notify && external == null;
+    }
+
     /**
      * The daemon's tree looked still across at least {@link DaemonLauncher#SETTLE_STEP} (the pipe
      * may end a wait early), and it is alive.
@@ -91,7 +96,7 @@ final class Startup {
         long start = System.nanoTime();
         long graceEnd = start + grace.max().toNanos();
         readyEnd = start + options.readyTimeout().toNanos();
-        if (grace.untilSettled() && !notify && external == null) {
+        if (watchingItSettle()) {
             settled(); // the first look: a program like sleep is asleep already
         }
         while (true) {
@@ -109,10 +114,9 @@ final class Startup {
                 }
                 throw died(deathMessage());
             }
-            boolean watchSettle = grace.untilSettled() && !explicit;
             // Watching it settle: wake when a step has passed since the last look (poll(2) may
             // return a little early: one more millisecond rather than a whole second step).
-            long step = !watchSettle ? 50
+            long step = !watchingItSettle() ? 50
                     : lastLook == null ? DaemonLauncher.SETTLE_STEP.toMillis()
                     : Math.max(1, (lastLookNanos + DaemonLauncher.SETTLE_STEP.toNanos() - now) / 1_000_000 + 1);
             Optional<DaemonLauncher.Outcome.Started> up = readPipe(Duration.ofMillis(Math.min(step, (end - now) / 1_000_000 + 1)));
@@ -123,7 +127,7 @@ final class Startup {
                 return up.get();
             }
             checkChild();
-            if (watchSettle && !notify && settled()) { // a NOTIFY line just read: wait for READY instead
+            if (watchingItSettle() && settled()) { // asked again: a NOTIFY line just read means wait for READY
                 return started(false);
             }
         }
@@ -315,7 +319,7 @@ final class Startup {
         if (pid == child.pid()) {
             return child.isAlive();
         }
-        return ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false);
+        return ProcessTable.isLive(pid);
     }
 
     private String deathMessage() {

@@ -138,7 +138,7 @@ public final class FileLocks {
     private static Set<Integer> holdingAmong(Collection<Integer> pids, FileStat file) {
         Set<Integer> holding = new LinkedHashSet<>();
         for (int pid : pids) {
-            if (pid > 0 && isLive(pid) && holds(pid, file)) {
+            if (pid > 0 && ProcessTable.isLive(pid) && holds(pid, file)) {
                 holding.add(pid);
             }
         }
@@ -224,10 +224,6 @@ public final class FileLocks {
         } catch (NumberFormatException e) {
             return OptionalInt.of(-1);
         }
-    }
-
-    private static boolean isLive(int pid) {
-        return ProcessTable.of(pid).map(p -> !p.isZombie()).orElse(false);
     }
 
     /** Every pid in /proc, without reading anything about them. */

@@ -52,6 +52,11 @@ public final class ProcessTable {
         }
     }
 
+    /** Whether {@code pid} names a process that is alive now (a zombie is not). */
+    public static boolean isLive(int pid) {
+        return of(pid).filter(p -> !p.isZombie()).isPresent();
+    }
+
     /**
      * Whether {@code pid} is a descendant of {@code ancestor} (not the ancestor itself), by the
      * parent chain in /proc. A zombie counts (its chain is intact until it is reaped); an orphan

@@ -242,7 +242,7 @@ final class ServiceWatch implements AutoCloseable {
             return;
         }
         boolean ours = pid == childPid || ProcessTable.isDescendant(pid, childPid)
-                && ProcessTable.of(pid).filter(p -> !p.isZombie()).isPresent();
+                && ProcessTable.isLive(pid);
         if (!ours) {
             LOG.warn("{}: ignored MAINPID={}: not the program or a live descendant of it", owner.name, pid);
             return;
